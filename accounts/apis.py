@@ -1,0 +1,63 @@
+from django.contrib.auth import authenticate
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import serializers, status
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.mixins import BusinessAPIView
+from accounts.permissions import Access
+from accounts.selectors import businesses_for_user
+from accounts.services import api_token_create
+from dext_connections.errors import ApplicationError
+
+
+class BusinessAccessSerializer(serializers.Serializer):
+    id = serializers.UUIDField(source="business.id")
+    name = serializers.CharField(source="business.name")
+    role = serializers.CharField()
+    via = serializers.ChoiceField(choices=["member", "practice"])
+
+
+def business_access_data(access: Access) -> dict:
+    return BusinessAccessSerializer(access).data
+
+
+class AuthTokenApi(APIView):
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+
+    class InputSerializer(serializers.Serializer):
+        email = serializers.EmailField()
+        password = serializers.CharField(trim_whitespace=False)
+
+    @extend_schema(
+        request=InputSerializer,
+        responses={200: inline_serializer("AuthToken", {"token": serializers.CharField()})},
+        summary="Exchange an email and password for an API token",
+    )
+    def post(self, request):
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        user = authenticate(request, email=data.validated_data["email"], password=data.validated_data["password"])
+        if user is None or not user.is_active:
+            raise ApplicationError("invalid_credentials", "The email address or password is not right.")
+        _, key = api_token_create(user=user)
+        return Response({"token": key}, status=status.HTTP_200_OK)
+
+
+class MeApi(APIView):
+    class OutputSerializer(serializers.Serializer):
+        email = serializers.EmailField()
+        businesses = BusinessAccessSerializer(many=True)
+
+    @extend_schema(responses=OutputSerializer, summary="The signed-in user and every business they can reach")
+    def get(self, request):
+        accesses = businesses_for_user(user=request.user)
+        return Response(self.OutputSerializer({"email": request.user.email, "businesses": accesses}).data)
+
+
+class BusinessDetailApi(BusinessAPIView):
+    @extend_schema(responses=BusinessAccessSerializer, summary="One business the user can reach")
+    def get(self, request, business_id):
+        return Response(business_access_data(self.access))

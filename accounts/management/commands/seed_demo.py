@@ -1,0 +1,27 @@
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from accounts.demo import seed_accounts
+from accounts.models import Business
+
+
+class Command(BaseCommand):
+    help = "Load the demo practice, businesses and users (idempotent). Password: dext-demo-pass."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--if-empty", action="store_true", help="Do nothing when any business exists.")
+
+    def handle(self, *args, if_empty=False, **options):
+        if if_empty and Business.objects.exists():
+            self.stdout.write("Demo data not loaded: the database already has businesses.")
+            return
+        with transaction.atomic():
+            seed_accounts()
+            for seeder in _later_seeders():
+                seeder()
+        self.stdout.write(self.style.SUCCESS("Demo data loaded. Sign in as admin@acme.test / dext-demo-pass."))
+
+
+def _later_seeders():
+    """Seeders of the other apps, in dependency order."""
+    return []

@@ -1,0 +1,74 @@
+"""Reads about who can reach which business."""
+
+import uuid
+
+from accounts.models import Business, BusinessMembership, PracticeMembership, User
+from accounts.permissions import Access, Via
+
+# The order in which a user's several routes into a business are preferred.
+_STRENGTH = {"business_admin": 3, "user_admin": 3, "practice_admin": 2, "client_admin": 2, "standard": 1}
+
+
+def _practice_access(membership: PracticeMembership, business: Business) -> Access:
+    return Access(business=business, via=Via.PRACTICE, role=membership.role, practice_name=membership.practice.name)
+
+
+def _member_access(membership: BusinessMembership) -> Access:
+    return Access(
+        business=membership.business,
+        via=Via.MEMBER,
+        role=membership.role,
+        can_publish_flag=membership.can_publish,
+    )
+
+
+def _stronger(a: Access | None, b: Access) -> Access:
+    if a is None:
+        return b
+    score = lambda x: (x.is_admin, x.can_publish_flag, _STRENGTH.get(x.role, 0), x.via is Via.MEMBER)  # noqa: E731
+    return b if score(b) > score(a) else a
+
+
+def business_access_for(*, user: User, business_id) -> Access | None:
+    """The access ``user`` has to one business, or None when it cannot reach it (or it does not exist)."""
+    if not user.is_authenticated:
+        return None
+    try:
+        business_id = uuid.UUID(str(business_id))
+    except ValueError:
+        return None
+    best: Access | None = None
+    for m in BusinessMembership.objects.select_related("business").filter(user=user, business_id=business_id):
+        best = _stronger(best, _member_access(m))
+    practice_memberships = PracticeMembership.objects.select_related("practice").filter(
+        user=user, practice__clients__id=business_id
+    )
+    for pm in practice_memberships:
+        if not pm.reaches_every_client and not pm.assignments.filter(business_id=business_id).exists():
+            continue
+        business = Business.objects.get(pk=business_id)
+        best = _stronger(best, _practice_access(pm, business))
+    return best
+
+
+def businesses_for_user(*, user: User) -> list[Access]:
+    """Every business the user can reach, by membership or through a practice, by name."""
+    found: dict[uuid.UUID, Access] = {}
+    for m in BusinessMembership.objects.select_related("business").filter(user=user):
+        found[m.business_id] = _stronger(found.get(m.business_id), _member_access(m))
+    for pm in PracticeMembership.objects.select_related("practice").filter(user=user):
+        clients = Business.objects.filter(practice=pm.practice)
+        if not pm.reaches_every_client:
+            clients = clients.filter(practice_assignments__membership=pm)
+        for business in clients:
+            found[business.pk] = _stronger(found.get(business.pk), _practice_access(pm, business))
+    return sorted(found.values(), key=lambda a: a.business.name.lower())
+
+
+def practices_for_user(*, user: User) -> list[PracticeMembership]:
+    return list(PracticeMembership.objects.select_related("practice").filter(user=user))
+
+
+def practice_clients_for_user(*, user: User) -> list[Access]:
+    """The clients a practice user reaches through their practice (for the client switcher)."""
+    return [a for a in businesses_for_user(user=user) if a.via is Via.PRACTICE]

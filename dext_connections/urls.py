@@ -1,0 +1,49 @@
+from django.contrib import admin
+from django.http import JsonResponse
+from django.urls import include, path
+from django.views.defaults import page_not_found
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from accounts import apis as account_apis
+from accounts import views as account_views
+from dext_connections.health import healthz
+from integrations import urls as integration_urls
+from publishing import views as publishing_views
+
+api_v1 = [
+    path("auth/token/", account_apis.AuthTokenApi.as_view(), name="api_auth_token"),
+    path("me/", account_apis.MeApi.as_view(), name="api_me"),
+    path("businesses/<uuid:business_id>/", account_apis.BusinessDetailApi.as_view(), name="api_business_detail"),
+]
+
+business_pages = [
+    path("costs/", publishing_views.CostsInboxView.as_view(), name="costs_inbox"),
+    path("sales/", publishing_views.SalesView.as_view(), name="sales_list"),
+    path("expense-claims/", publishing_views.ExpenseClaimsView.as_view(), name="expense_claims_list"),
+]
+
+urlpatterns = [
+    path("", account_views.home, name="home"),
+    path("switch/", account_views.switch, name="switch"),
+    path("b/<uuid:business_id>/", include(business_pages + integration_urls.page_urls)),
+    path("accounts/", include("allauth.urls")),
+    path("admin/", admin.site.urls),
+    path("healthz", healthz, name="healthz"),
+    path("api/v1/", include(api_v1)),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api_schema"), name="api_docs"),
+]
+
+
+def handler404(request, exception=None):
+    if request.path.startswith("/api/"):
+        return JsonResponse({"code": "not_found", "detail": "Not found."}, status=404)
+    return page_not_found(request, exception)
+
+
+def handler500(request):
+    from django.views.defaults import server_error
+
+    if request.path.startswith("/api/"):
+        return JsonResponse({"code": "server_error", "detail": "Something went wrong on our side."}, status=500)
+    return server_error(request)

@@ -1,0 +1,79 @@
+"""Connections to accounting software, the business's publishing defaults and the audit log."""
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from accounts.tenancy import TenantModel
+from dext_connections.crypto import EncryptedJSONField
+
+
+class ProviderKind(models.TextChoices):
+    MAIN = "main", "Main accounting software"
+    ADDITIONAL = "additional", "Additional integration"
+
+
+class ConnectionStatus(models.TextChoices):
+    ACTIVE = "active", "Active"
+    NEEDS_RECONNECT = "needs_reconnect", "Needs reconnect"
+    DISCONNECTED = "disconnected", "Disconnected"
+
+
+LIVE_STATUSES = (ConnectionStatus.ACTIVE, ConnectionStatus.NEEDS_RECONNECT)
+
+
+class Connection(TenantModel):
+    """One business's link to one provider. Disconnected rows are kept for history."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    provider = models.CharField(max_length=40, help_text="A key of the provider registry.")
+    kind = models.CharField(max_length=20, choices=ProviderKind.choices)
+    status = models.CharField(max_length=20, choices=ConnectionStatus.choices, default=ConnectionStatus.ACTIVE)
+    organisation_name = models.CharField(max_length=255, blank=True)
+    external_tenant_id = models.CharField(
+        max_length=255, blank=True, help_text="Xero tenant id, QuickBooks realm id, Bill.com organisation id…"
+    )
+    credentials = EncryptedJSONField(blank=True, default=dict, editable=False)
+    access_token_expires_at = models.DateTimeField(null=True, blank=True)
+    connected_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    connected_at = models.DateTimeField(auto_now_add=True)
+    status_reason = models.CharField(max_length=500, blank=True)
+    disconnected_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    disconnected_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["connected_at"]
+        constraints = [
+            # R1, enforced by PostgreSQL as well as by the services' row locks.
+            models.UniqueConstraint(
+                fields=["business"],
+                condition=Q(kind="main") & ~Q(status="disconnected"),
+                name="one_live_main_connection_per_business",
+            ),
+            models.UniqueConstraint(
+                fields=["business", "provider"],
+                condition=~Q(status="disconnected"),
+                name="one_live_connection_per_provider",
+            ),
+        ]
+        indexes = [models.Index(fields=["business", "status"])]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.get_status_display()})"
+
+    @property
+    def name(self) -> str:
+        from integrations.providers import registry
+
+        provider = registry.get_or_none(self.provider)
+        return provider.name if provider else self.provider
+
+    @property
+    def is_live(self) -> bool:
+        return self.status in LIVE_STATUSES

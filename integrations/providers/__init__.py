@@ -1,0 +1,1 @@
+"""Accounting providers: one module each behind :class:`~integrations.providers.base.Provider`."""

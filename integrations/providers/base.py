@@ -1,0 +1,129 @@
+"""The one typed interface every provider implements, and the error taxonomy of its clients."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import TYPE_CHECKING, ClassVar
+
+if TYPE_CHECKING:
+    from integrations.models import Connection
+
+
+class AuthKind(StrEnum):
+    OAUTH2 = "oauth2"
+    CREDENTIALS = "credentials"
+    WEB_CONNECTOR = "web_connector"
+
+
+class ItemKind(StrEnum):
+    COST = "cost"
+    EXPENSE_CLAIM = "expense_claim"
+    SALES = "sales"
+
+
+# --- the error taxonomy: every client translates HTTP and SDK failures into one of these ---
+
+
+class ProviderError(Exception):
+    """Base of the taxonomy. ``message`` is safe to show to a person (no secrets)."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+class AuthError(ProviderError):
+    """The authorisation is gone: the connection needs a reconnect; retrying will not help."""
+
+
+class RateLimited(ProviderError):
+    def __init__(self, message: str, retry_after: float | None = None):
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class TransientError(ProviderError):
+    """Network trouble, timeouts and 5xx: worth retrying with backoff."""
+
+
+class ValidationError(ProviderError):
+    """The provider refused the document; its own message goes on the item, no retry."""
+
+
+class CredentialsRefused(ProviderError):
+    """Credentials given at connect time were refused by the provider."""
+
+
+@dataclass(frozen=True)
+class ExternalRef:
+    """Where a published document lives in the provider."""
+
+    external_id: str
+    url: str = ""
+
+
+@dataclass(frozen=True)
+class OAuthGrant:
+    """What a completed OAuth 2.0 flow yields: tokens and the organisations they reach."""
+
+    token: dict
+    organisations: list[dict] = field(default_factory=list)  # [{"id", "name"}]
+
+
+@dataclass(frozen=True)
+class ConnectResult:
+    """What a provider hands back when a connection is made."""
+
+    organisation_name: str
+    external_tenant_id: str
+    credentials: dict
+    access_token_expires_at: object | None = None
+    extra: dict = field(default_factory=dict)  # shown once to the user (e.g. the Web Connector password)
+
+
+class Provider(ABC):
+    """Identity and capabilities of one accounting provider.
+
+    One module per provider under ``integrations/providers/`` subclasses this; the registry maps
+    its key to it. The publishing pipeline branches on these attributes, never on the key.
+    """
+
+    key: ClassVar[str]
+    name: ClassVar[str]
+    kind: ClassVar[str]  # "main" | "additional"
+    auth: ClassVar[AuthKind]
+    item_kinds: ClassVar[tuple[ItemKind, ...]]
+    supports_auto_publish: ClassVar[bool] = True
+    publish_as_choices: ClassVar[tuple[tuple[str, str], ...]] = ()
+
+    def accepts(self, item_kind: str) -> bool:
+        return item_kind in self.item_kinds
+
+    def describe(self) -> dict:
+        return {
+            "key": self.key,
+            "name": self.name,
+            "kind": self.kind,
+            "auth": str(self.auth),
+            "item_kinds": [str(k) for k in self.item_kinds],
+        }
+
+    # Connecting. OAuth providers implement the two oauth_* hooks, credential providers
+    # ``connect_with_credentials``, web-connector providers ``connect_web_connector``.
+    def oauth_client_settings(self) -> dict:
+        raise NotImplementedError
+
+    def oauth_complete(self, *, token: dict, callback_params: dict) -> OAuthGrant:
+        raise NotImplementedError
+
+    def connect_with_credentials(self, *, credentials: dict) -> ConnectResult:
+        raise NotImplementedError
+
+    def connect_web_connector(self, *, business_name: str) -> ConnectResult:
+        raise NotImplementedError
+
+    @abstractmethod
+    def client(self, connection: Connection):
+        """A client bound to one connection (no side effects in its constructor)."""

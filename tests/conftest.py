@@ -1,0 +1,76 @@
+"""Fixtures shared by the whole suite: a world of two businesses, a practice and every role."""
+
+from dataclasses import dataclass
+
+import pytest
+from rest_framework.test import APIClient
+
+from accounts.models import Business, BusinessRole, PracticeRole, User
+from accounts.services import practice_client_assign
+from tests.factories import (
+    BusinessFactory,
+    BusinessMembershipFactory,
+    PracticeFactory,
+    PracticeMembershipFactory,
+    UserFactory,
+)
+
+
+@dataclass
+class World:
+    """Business A is a client of the practice; business B is another tenant altogether.
+
+    ``client_c`` is a second client of the practice, not assigned to the practice's Standard user.
+    """
+
+    a: Business
+    b: Business
+    client_c: Business
+    users: dict[str, User]
+
+
+@pytest.fixture
+def world(db) -> World:
+    practice = PracticeFactory(name="Ledger & Co")
+    a = BusinessFactory(name="Alpha Ltd", practice=practice)
+    b = BusinessFactory(name="Bravo Ltd")
+    c = BusinessFactory(name="Charlie Ltd", practice=practice)
+    users = {}
+    for role, can_publish in [
+        (BusinessRole.BUSINESS_ADMIN, True),
+        (BusinessRole.USER_ADMIN, False),
+        ("standard_publisher", True),
+        (BusinessRole.STANDARD, False),
+    ]:
+        r = BusinessRole.STANDARD if role == "standard_publisher" else role
+        users[str(role)] = BusinessMembershipFactory(
+            business=a, role=r, can_publish=can_publish, user__email=f"{role}@alpha.test"
+        ).user
+    users["b_admin"] = BusinessMembershipFactory(
+        business=b, role=BusinessRole.BUSINESS_ADMIN, user__email="admin@bravo.test"
+    ).user
+    for role in (PracticeRole.PRACTICE_ADMIN, PracticeRole.CLIENT_ADMIN):
+        users[f"practice_{role}"] = PracticeMembershipFactory(
+            practice=practice, role=role, user__email=f"{role}@ledger.test"
+        ).user
+    standard = PracticeMembershipFactory(
+        practice=practice, role=PracticeRole.STANDARD, user__email="standard@ledger.test"
+    )
+    practice_client_assign(membership=standard, business=a)
+    users["practice_standard"] = standard.user
+    users["outsider"] = UserFactory(email="outsider@example.test")
+    return World(a=a, b=b, client_c=c, users=users)
+
+
+@pytest.fixture
+def api():
+    return APIClient()
+
+
+@pytest.fixture
+def api_as(api):
+    def sign_in(user: User) -> APIClient:
+        api.force_authenticate(user)
+        return api
+
+    return sign_in
