@@ -8,6 +8,7 @@ FIELD_ENCRYPTION_KEYS is an error at start-up.
 import base64
 import hashlib
 from pathlib import Path
+from urllib.parse import unquote
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
@@ -93,6 +94,8 @@ TEMPLATES = [
 # PostgreSQL only: the product relies on row locks and SKIP LOCKED.
 DATABASES = {"default": env.db("DATABASE_URL", default="postgres://postgres@127.0.0.1:5432/dext_connections")}
 DATABASES["default"]["ENGINE"] = "django.db.backends.postgresql"
+# A percent-encoded host is a Unix socket directory (the embedded server of ``make run``).
+DATABASES["default"]["HOST"] = unquote(DATABASES["default"].get("HOST") or "")
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
 DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = env.int("DB_CONNECT_TIMEOUT", default=5)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

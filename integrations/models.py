@@ -77,3 +77,62 @@ class Connection(TenantModel):
     @property
     def is_live(self) -> bool:
         return self.status in LIVE_STATUSES
+
+
+class PublishingDefaults(TenantModel):
+    """R4: the business's Default publishing and Default expense claims integrations."""
+
+    default_publishing_connection = models.ForeignKey(
+        Connection, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    default_expense_claims_connection = models.ForeignKey(
+        Connection, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name_plural = "publishing defaults"
+        constraints = [models.UniqueConstraint(fields=["business"], name="one_defaults_row_per_business")]
+
+    def __str__(self) -> str:
+        return f"Defaults of {self.business_id}"
+
+
+class OAuthState(TenantModel):
+    """One OAuth authorization attempt: accepted once, for the user who started it, while fresh."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    state = models.CharField(max_length=64, unique=True)
+    provider = models.CharField(max_length=40)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    secrets = EncryptedJSONField(blank=True, default=dict, editable=False)  # PKCE verifier, later the pending grant
+    reconnect = models.ForeignKey(Connection, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    used_at = models.DateTimeField(null=True, blank=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"OAuth {self.provider} for {self.business_id}"
+
+
+class AuditLogEntry(TenantModel):
+    """R7: who changed which connection, default, supplier rule or item integration, and how."""
+
+    id = models.BigAutoField(primary_key=True)
+    at = models.DateTimeField(auto_now_add=True, db_index=False)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    action = models.CharField(max_length=60)
+    object_type = models.CharField(max_length=40)
+    object_id = models.CharField(max_length=64)
+    before = models.JSONField(null=True, blank=True)
+    after = models.JSONField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-id"]
+        indexes = [models.Index(fields=["business", "-id"], name="audit_business_recent")]
+        verbose_name_plural = "audit log entries"
+
+    def __str__(self) -> str:
+        return f"{self.action} {self.object_type} {self.object_id}"
