@@ -197,15 +197,62 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_TASK_DEFAULT_QUEUE = "default"
-CELERY_TASK_ROUTES = {
-    "publishing.tasks.publish_interactive": {"queue": "publish_interactive"},
-    "publishing.tasks.publish_bulk": {"queue": "publish_bulk"},
-}
+# Publish tasks are sent to "publish_interactive" (a user pressed Publish) or "publish_bulk" (bulk and
+# automatic work) explicitly by publishing.pipeline; everything else goes to "default".
 CELERY_BEAT_SCHEDULE = {}
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 
 # Provider sandbox (integrations/sandbox/): on in development, off in production unless asked.
 SANDBOX_ENABLED = env.bool("SANDBOX_ENABLED", default=not IS_PRODUCTION)
+
+
+# Provider endpoints. "{sandbox}" stands for SITE_URL + "/sandbox", resolved at call time so that the
+# port of ``make run`` or a test's live server is followed. Each value can be set from the environment
+# (e.g. XERO_API_BASE=https://api.xero.com) and production defaults to the real services.
+def _endpoint(var: str, real: str, sandbox: str) -> str:
+    return env.str(var, default=sandbox if SANDBOX_ENABLED else real)
+
+
+PROVIDER_ENDPOINTS = {
+    "xero": {
+        "login": _endpoint("XERO_LOGIN_BASE", "https://login.xero.com", "{sandbox}/xero"),
+        "identity": _endpoint("XERO_IDENTITY_BASE", "https://identity.xero.com", "{sandbox}/xero/identity"),
+        "api": _endpoint("XERO_API_BASE", "https://api.xero.com", "{sandbox}/xero"),
+        "app": _endpoint("XERO_APP_BASE", "https://go.xero.com", "{sandbox}/xero/app"),
+    },
+    "quickbooks_online": {
+        "appcenter": _endpoint("QBO_APPCENTER_BASE", "https://appcenter.intuit.com", "{sandbox}/quickbooks_online"),
+        "oauth": _endpoint("QBO_OAUTH_BASE", "https://oauth.platform.intuit.com", "{sandbox}/quickbooks_online"),
+        "api": _endpoint("QBO_API_BASE", "https://quickbooks.api.intuit.com", "{sandbox}/quickbooks_online"),
+        "app": _endpoint("QBO_APP_BASE", "https://app.qbo.intuit.com", "{sandbox}/quickbooks_online/app"),
+    },
+    "bill_com": {
+        "api": _endpoint("BILL_COM_API_BASE", "https://gateway.prod.bill.com", "{sandbox}/bill_com"),
+        "app": _endpoint("BILL_COM_APP_BASE", "https://app02.us.bill.com", "{sandbox}/bill_com/app"),
+    },
+    "approvalmax": {
+        "identity": _endpoint("APPROVALMAX_IDENTITY_BASE", "https://identity.approvalmax.com", "{sandbox}/approvalmax"),
+        "api": _endpoint("APPROVALMAX_API_BASE", "https://public-api.approvalmax.com", "{sandbox}/approvalmax"),
+        "app": _endpoint("APPROVALMAX_APP_BASE", "https://app.approvalmax.com", "{sandbox}/approvalmax/app"),
+    },
+}
+# OAuth client registrations (the sandbox accepts any).
+OAUTH_CLIENTS = {
+    "xero": {
+        "client_id": env.str("XERO_CLIENT_ID", default="sandbox-xero-client"),
+        "client_secret": env.str("XERO_CLIENT_SECRET", default="sandbox-xero-secret"),
+    },
+    "quickbooks_online": {
+        "client_id": env.str("QBO_CLIENT_ID", default="sandbox-qbo-client"),
+        "client_secret": env.str("QBO_CLIENT_SECRET", default="sandbox-qbo-secret"),
+    },
+    "approvalmax": {
+        "client_id": env.str("APPROVALMAX_CLIENT_ID", default="sandbox-approvalmax-client"),
+        "client_secret": env.str("APPROVALMAX_CLIENT_SECRET", default="sandbox-approvalmax-secret"),
+    },
+}
+OAUTH_STATE_MAX_AGE_SECONDS = env.int("OAUTH_STATE_MAX_AGE_SECONDS", default=900)
+PROVIDER_HTTP_TIMEOUT_SECONDS = env.float("PROVIDER_HTTP_TIMEOUT_SECONDS", default=20.0)
 
 # Security headers; the production values make ``manage.py check --deploy`` clean.
 SESSION_COOKIE_HTTPONLY = True

@@ -7,6 +7,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from accounts import apis as account_apis
 from accounts import views as account_views
 from dext_connections.health import healthz
+from integrations import apis as integration_apis
 from integrations import urls as integration_urls
 from publishing import views as publishing_views
 
@@ -14,6 +15,8 @@ api_v1 = [
     path("auth/token/", account_apis.AuthTokenApi.as_view(), name="api_auth_token"),
     path("me/", account_apis.MeApi.as_view(), name="api_me"),
     path("businesses/<uuid:business_id>/", account_apis.BusinessDetailApi.as_view(), name="api_business_detail"),
+    path("businesses/<uuid:business_id>/", include(integration_urls.api_urls)),
+    path("providers/", integration_apis.ProvidersApi.as_view(), name="api_providers"),
 ]
 
 business_pages = [
@@ -27,6 +30,7 @@ urlpatterns = [
     path("switch/", account_views.switch, name="switch"),
     path("b/<uuid:business_id>/", include(business_pages + integration_urls.page_urls)),
     path("accounts/", include("allauth.urls")),
+    path("", include(integration_urls.global_urls)),
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
     path("api/v1/", include(api_v1)),

@@ -120,6 +120,7 @@ class Item(TenantModel):
     )
     last_publish_error = models.TextField(null=True, blank=True)  # noqa: DJ001 - null: no error
     last_publish_error_at = models.DateTimeField(null=True, blank=True)
+    last_publish_error_kind = models.CharField(max_length=20, blank=True, help_text="auth, validation, transient…")
     external_id = models.CharField(max_length=255, blank=True)
     external_url = models.URLField(max_length=500, blank=True)
     published_at = models.DateTimeField(null=True, blank=True)

@@ -1,14 +1,35 @@
-"""ApprovalMax."""
+"""ApprovalMax: OAuth 2.0; bills go into the company's approval workflow."""
 
-from integrations.providers.base import AuthKind, ItemKind, Provider
+from integrations import http
+from integrations.providers.base import ItemKind
+from integrations.providers.oauth import OAuth2Provider
 
 
-class ApprovalMax(Provider):
+class ApprovalMax(OAuth2Provider):
     key = "approvalmax"
     name = "ApprovalMax"
     kind = "additional"
-    auth = AuthKind.OAUTH2
     item_kinds = (ItemKind.COST, ItemKind.EXPENSE_CLAIM)
+    scopes = (
+        "openid",
+        "offline_access",
+        "https://www.approvalmax.com/scopes/public_api/read",
+        "https://www.approvalmax.com/scopes/public_api/write",
+    )
+
+    def authorize_endpoint(self) -> str:
+        return http.endpoint("approvalmax", "identity", "/connect/authorize")
+
+    def token_endpoint(self) -> str:
+        return http.endpoint("approvalmax", "identity", "/connect/token")
+
+    def organisations(self, *, token: dict, callback_params: dict) -> list[dict]:
+        response = self.bearer_get(http.endpoint("approvalmax", "api", "/api/v1/companies"), token)
+        return [
+            {"id": c["companyId"], "name": c.get("name") or c["companyId"]} for c in response.json().get("payload", [])
+        ]
 
     def client(self, connection):
-        raise NotImplementedError("The ApprovalMax client arrives with publishing.")
+        from integrations.providers.clients.approvalmax import ApprovalMaxClient
+
+        return ApprovalMaxClient(connection)

@@ -1,6 +1,36 @@
-"""Bill.com."""
+"""Bill.com (v3): organisation id, developer key, user name and password; session login."""
 
-from integrations.providers.base import AuthKind, ItemKind, Provider
+import contextlib
+
+import httpx
+
+from integrations import http
+from integrations.providers.base import AuthKind, ConnectResult, CredentialsRefused, ItemKind, Provider, TransientError
+
+REQUIRED = ("organization_id", "dev_key", "username", "password")
+
+
+def login(credentials: dict) -> dict:
+    """``POST /connect/v3/login``: the session, or CredentialsRefused / TransientError."""
+    body = {
+        "username": credentials["username"],
+        "password": credentials["password"],
+        "organizationId": credentials["organization_id"],
+        "devKey": credentials["dev_key"],
+    }
+    try:
+        with http.client() as client:
+            response = client.post(http.endpoint("bill_com", "api", "/connect/v3/login"), json=body)
+    except httpx.HTTPError as exc:
+        raise TransientError(f"Could not reach Bill.com: {exc.__class__.__name__}.") from None
+    if response.status_code >= 500:
+        raise TransientError(f"Bill.com answered {response.status_code}.")
+    if response.status_code != 200:
+        messages = []
+        with contextlib.suppress(ValueError):
+            messages = [e.get("message", "") for e in response.json() if isinstance(e, dict)]
+        raise CredentialsRefused("; ".join(m for m in messages if m) or "Bill.com refused these credentials.")
+    return response.json()
 
 
 class BillCom(Provider):
@@ -10,5 +40,19 @@ class BillCom(Provider):
     auth = AuthKind.CREDENTIALS
     item_kinds = (ItemKind.COST, ItemKind.EXPENSE_CLAIM)
 
+    def connect_with_credentials(self, *, credentials: dict) -> ConnectResult:
+        missing = [f for f in REQUIRED if not str(credentials.get(f, "")).strip()]
+        if missing:
+            raise CredentialsRefused(f"Missing: {', '.join(missing)}.")
+        clean = {f: str(credentials[f]).strip() for f in REQUIRED}
+        session = login(clean)
+        return ConnectResult(
+            organisation_name=session.get("organizationName") or clean["organization_id"],
+            external_tenant_id=clean["organization_id"],
+            credentials={**clean, "session_id": session.get("sessionId", "")},
+        )
+
     def client(self, connection):
-        raise NotImplementedError("The Bill.com client arrives with publishing.")
+        from integrations.providers.clients.bill_com import BillComClient
+
+        return BillComClient(connection)

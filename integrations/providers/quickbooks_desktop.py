@@ -1,6 +1,6 @@
-"""QuickBooks Desktop."""
+"""QuickBooks Desktop through the QuickBooks Web Connector (a ``.qwc`` file, qbXML over SOAP)."""
 
-from integrations.providers.base import AuthKind, ItemKind, Provider
+from integrations.providers.base import AuthKind, ConnectResult, ItemKind, Provider
 
 
 class QuickBooksDesktop(Provider):
@@ -9,6 +9,22 @@ class QuickBooksDesktop(Provider):
     kind = "main"
     auth = AuthKind.WEB_CONNECTOR
     item_kinds = (ItemKind.COST, ItemKind.SALES)
+    supports_auto_publish = False  # the customer's PC must be on: publishing waits for its Web Connector
+    publish_as_choices = (("bill", "Bill"), ("credit_card_charge", "Credit card charge"), ("check", "Cheque"))
+
+    def connect_web_connector(self, *, business_name: str) -> ConnectResult:
+        from integrations.qbwc.credentials import generate_web_connector_credentials
+
+        generated = generate_web_connector_credentials(business_name=business_name)
+        stored = {k: v for k, v in generated.items() if k != "password"}
+        return ConnectResult(
+            organisation_name=f"{business_name} (QuickBooks Desktop)",
+            external_tenant_id=generated["username"],
+            credentials=stored,
+            extra={"username": generated["username"], "password": generated["password"]},
+        )
 
     def client(self, connection):
-        raise NotImplementedError("The QuickBooks Desktop client arrives with publishing.")
+        from integrations.providers.clients.quickbooks_desktop import QuickBooksDesktopClient
+
+        return QuickBooksDesktopClient(connection)

@@ -1,14 +1,41 @@
-"""QuickBooks Online."""
+"""QuickBooks Online: OAuth 2.0; the company is the ``realmId`` of the callback."""
 
-from integrations.providers.base import AuthKind, ItemKind, Provider
+from integrations import http
+from integrations.providers.base import ItemKind, TransientError
+from integrations.providers.oauth import OAuth2Provider
+
+MINOR_VERSION = "75"
 
 
-class QuickBooksOnline(Provider):
+class QuickBooksOnline(OAuth2Provider):
     key = "quickbooks_online"
     name = "QuickBooks Online"
     kind = "main"
-    auth = AuthKind.OAUTH2
     item_kinds = (ItemKind.COST, ItemKind.EXPENSE_CLAIM, ItemKind.SALES)
+    publish_as_choices = (("bill", "Bill"), ("purchase", "Purchase (expense)"))
+    scopes = ("com.intuit.quickbooks.accounting",)
+    uses_pkce = False  # Intuit's authorization server does not take PKCE for confidential clients
+
+    def authorize_endpoint(self) -> str:
+        return http.endpoint("quickbooks_online", "appcenter", "/connect/oauth2")
+
+    def token_endpoint(self) -> str:
+        return http.endpoint("quickbooks_online", "oauth", "/oauth2/v1/tokens/bearer")
+
+    def organisations(self, *, token: dict, callback_params: dict) -> list[dict]:
+        realm_id = callback_params.get("realmId", "")
+        if not realm_id:
+            return []
+        name = f"QuickBooks company {realm_id}"
+        try:
+            url = http.endpoint("quickbooks_online", "api", f"/v3/company/{realm_id}/companyinfo/{realm_id}")
+            info = self.bearer_get(url, token, params={"minorversion": MINOR_VERSION}).json()
+            name = info.get("CompanyInfo", {}).get("CompanyName") or name
+        except TransientError:
+            pass  # the company name is a nicety; the realm id is what matters
+        return [{"id": realm_id, "name": name}]
 
     def client(self, connection):
-        raise NotImplementedError("The QuickBooks Online client arrives with publishing.")
+        from integrations.providers.clients.quickbooks_online import QuickBooksOnlineClient
+
+        return QuickBooksOnlineClient(connection)

@@ -1,14 +1,42 @@
-"""Xero."""
+"""Xero: OAuth 2.0 with PKCE; the organisation (tenant) is picked from ``GET /connections``."""
 
-from integrations.providers.base import AuthKind, ItemKind, Provider
+from integrations import http
+from integrations.providers.base import ItemKind
+from integrations.providers.oauth import OAuth2Provider
 
 
-class Xero(Provider):
+class Xero(OAuth2Provider):
     key = "xero"
     name = "Xero"
     kind = "main"
-    auth = AuthKind.OAUTH2
     item_kinds = (ItemKind.COST, ItemKind.EXPENSE_CLAIM, ItemKind.SALES)
+    publish_as_choices = (("bill", "Bill (accounts payable)"), ("spend_money", "Spend money"))
+    scopes = (
+        "openid",
+        "profile",
+        "email",
+        "offline_access",
+        "accounting.transactions",
+        "accounting.contacts",
+        "accounting.settings.read",
+        "accounting.attachments",
+    )
+
+    def authorize_endpoint(self) -> str:
+        return http.endpoint("xero", "login", "/identity/connect/authorize")
+
+    def token_endpoint(self) -> str:
+        return http.endpoint("xero", "identity", "/connect/token")
+
+    def organisations(self, *, token: dict, callback_params: dict) -> list[dict]:
+        response = self.bearer_get(http.endpoint("xero", "api", "/connections"), token)
+        return [
+            {"id": c["tenantId"], "name": c.get("tenantName") or c["tenantId"]}
+            for c in response.json()
+            if c.get("tenantType", "ORGANISATION") == "ORGANISATION"
+        ]
 
     def client(self, connection):
-        raise NotImplementedError("The Xero client arrives with publishing.")
+        from integrations.providers.clients.xero import XeroClient
+
+        return XeroClient(connection)

@@ -1,0 +1,76 @@
+"""Keyset pagination: ``{"results": [...], "next": url | null}``, constant cost at any depth."""
+
+import base64
+import json
+from datetime import datetime
+from uuid import UUID
+
+from django.db.models import Q
+
+from dext_connections.errors import ApplicationError
+
+DEFAULT_PAGE_SIZE = 50
+MAX_PAGE_SIZE = 200
+
+
+def _encode(values: list) -> str:
+    raw = json.dumps(
+        [v.isoformat() if isinstance(v, datetime) else str(v) if isinstance(v, UUID) else v for v in values]
+    )
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def _decode(cursor: str) -> list:
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        values = json.loads(base64.urlsafe_b64decode(padded.encode()))
+        if not isinstance(values, list):
+            raise ValueError
+        return values
+    except (ValueError, json.JSONDecodeError):
+        raise ApplicationError("invalid_cursor", "The page cursor is not valid; start from the first page.") from None
+
+
+def page_size_from(params, default: int = DEFAULT_PAGE_SIZE) -> int:
+    raw = params.get("page_size")
+    if raw in (None, ""):
+        return default
+    try:
+        size = int(raw)
+    except (TypeError, ValueError):
+        raise ApplicationError(
+            "invalid", "page_size must be a number.", extra={"errors": {"page_size": ["Not a number."]}}
+        ) from None
+    if not 1 <= size <= MAX_PAGE_SIZE:
+        raise ApplicationError(
+            "invalid",
+            f"page_size must be between 1 and {MAX_PAGE_SIZE}.",
+            extra={"errors": {"page_size": ["Out of range."]}},
+        )
+    return size
+
+
+def keyset_page(queryset, *, fields: tuple[str, str], cursor: str | None, size: int, descending: bool = True):
+    """One page ordered by ``fields`` (a unique pair such as ``("created_at", "id")``), and the next cursor."""
+    first, second = fields
+    op = "lt" if descending else "gt"
+    ordering = [f"-{first}", f"-{second}"] if descending else [first, second]
+    qs = queryset.order_by(*ordering)
+    if cursor:
+        a, b = _decode(cursor)
+        qs = qs.filter(Q(**{f"{first}__{op}": a}) | Q(**{first: a, f"{second}__{op}": b}))
+    rows = list(qs[: size + 1])
+    next_cursor = None
+    if len(rows) > size:
+        rows = rows[:size]
+        last = rows[-1]
+        next_cursor = _encode([getattr(last, first), getattr(last, second)])
+    return rows, next_cursor
+
+
+def next_url(request, cursor: str | None) -> str | None:
+    if not cursor:
+        return None
+    params = request.GET.copy()
+    params["cursor"] = cursor
+    return request.build_absolute_uri(f"{request.path}?{params.urlencode()}")

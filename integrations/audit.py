@@ -1,0 +1,29 @@
+"""R7: the audit log of connections, defaults, supplier rules and item integrations."""
+
+from accounts.models import Business, User
+from integrations.models import AuditLogEntry
+
+
+def audit_record(
+    *,
+    business: Business,
+    actor: User | None,
+    action: str,
+    object_type: str,
+    object_id,
+    before: dict | None = None,
+    after: dict | None = None,
+) -> AuditLogEntry:
+    return AuditLogEntry.objects.create(
+        business=business,
+        actor=actor if actor is not None and actor.is_authenticated else None,
+        action=action,
+        object_type=object_type,
+        object_id=str(object_id),
+        before=before,
+        after=after,
+    )
+
+
+def audit_entries_for(*, business: Business):
+    return AuditLogEntry.objects.for_business(business).select_related("actor").order_by("-id")

@@ -1,0 +1,91 @@
+"""Shared OAuth 2.0 authorization-code machinery (authlib) for Xero, QuickBooks Online, ApprovalMax."""
+
+from __future__ import annotations
+
+import time
+from abc import abstractmethod
+from typing import ClassVar
+
+import httpx
+from authlib.integrations.base_client.errors import OAuthError
+from authlib.integrations.httpx_client import OAuth2Client
+from django.conf import settings
+
+from integrations import http
+from integrations.providers.base import AuthError, AuthKind, OAuthGrant, Provider, TransientError
+
+
+class OAuth2Provider(Provider):
+    auth = AuthKind.OAUTH2
+    scopes: ClassVar[tuple[str, ...]]
+    uses_pkce: ClassVar[bool] = True
+
+    @abstractmethod
+    def authorize_endpoint(self) -> str: ...
+
+    @abstractmethod
+    def token_endpoint(self) -> str: ...
+
+    @abstractmethod
+    def organisations(self, *, token: dict, callback_params: dict) -> list[dict]:
+        """The organisations this grant reaches: ``[{"id", "name"}]``."""
+
+    def _session(self, *, redirect_uri: str | None = None, token: dict | None = None) -> OAuth2Client:
+        registration = settings.OAUTH_CLIENTS[self.key]
+        return OAuth2Client(
+            client_id=registration["client_id"],
+            client_secret=registration["client_secret"],
+            scope=" ".join(self.scopes),
+            redirect_uri=redirect_uri,
+            token=token,
+            token_endpoint_auth_method="client_secret_basic",  # noqa: S106 - a method name, not a secret
+            code_challenge_method="S256" if self.uses_pkce else None,
+            **http.client_kwargs(),
+        )
+
+    def authorization_url(self, *, state: str, code_verifier: str, redirect_uri: str) -> str:
+        with self._session(redirect_uri=redirect_uri) as session:
+            kwargs = {"code_verifier": code_verifier} if self.uses_pkce else {}
+            url, _ = session.create_authorization_url(self.authorize_endpoint(), state=state, **kwargs)
+            return url
+
+    def exchange_code(self, *, code: str, code_verifier: str, redirect_uri: str) -> dict:
+        with self._session(redirect_uri=redirect_uri) as session:
+            kwargs = {"code_verifier": code_verifier} if self.uses_pkce else {}
+            return self._token_call(lambda: session.fetch_token(self.token_endpoint(), code=code, **kwargs))
+
+    def refresh_token(self, *, refresh_token: str) -> dict:
+        with self._session() as session:
+            return self._token_call(lambda: session.refresh_token(self.token_endpoint(), refresh_token=refresh_token))
+
+    @staticmethod
+    def _token_call(call) -> dict:
+        try:
+            token = dict(call())
+        except OAuthError as exc:
+            raise AuthError(f"The provider refused the authorisation ({exc.error}).") from None
+        except httpx.HTTPError as exc:
+            raise TransientError(f"Could not reach the provider: {exc.__class__.__name__}.") from None
+        if "expires_at" not in token and token.get("expires_in"):
+            token["expires_at"] = int(time.time()) + int(token["expires_in"])
+        return token
+
+    def oauth_complete(self, *, token: dict, callback_params: dict) -> OAuthGrant:
+        return OAuthGrant(token=token, organisations=self.organisations(token=token, callback_params=callback_params))
+
+    @staticmethod
+    def bearer_get(url: str, token: dict, **kwargs) -> httpx.Response:
+        try:
+            with http.client() as client:
+                response = client.get(
+                    url,
+                    headers={"Authorization": f"Bearer {token['access_token']}", "Accept": "application/json"},
+                    **kwargs,
+                )
+        except httpx.HTTPError as exc:
+            raise TransientError(f"Could not reach the provider: {exc.__class__.__name__}.") from None
+        if response.status_code in (401, 403):
+            raise AuthError("The provider refused the access token.")
+        if response.status_code >= 400:
+            raise TransientError(f"The provider answered {response.status_code}.")
+        return response

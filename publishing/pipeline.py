@@ -1,0 +1,116 @@
+"""The publish pipeline: an outbox of publish jobs, claimed by Celery workers (DESIGN.md §6)."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+
+from django.db import transaction
+
+from accounts.models import Business, User
+from integrations.models import LIVE_STATUSES
+from integrations.providers import registry
+from integrations.providers.base import AuthKind
+from publishing.models import IN_FLIGHT_STATES, Item, ItemHistory, ItemState, PublishJob, PublishJobStatus
+
+QUEUES = ("publish_interactive", "publish_bulk")
+
+
+@dataclass
+class BulkResult:
+    updated: int = 0
+    errors: list[dict] = field(default_factory=list)
+
+    def refuse(self, item_id, code: str, detail: str, **extra) -> None:
+        self.errors.append({"id": str(item_id), "code": code, "detail": detail, **extra})
+
+
+def idempotency_key(item: Item, connection_id) -> str:
+    """Stable for one item in one ledger, so a replay after a crash finds the first document."""
+    return uuid.uuid5(item.pk, str(connection_id)).hex
+
+
+def _send(job_ids: list[str], queue: str) -> None:
+    from publishing.tasks import publish_job
+
+    for job_id in job_ids:
+        publish_job.apply_async(args=[job_id], queue=queue)
+
+
+def items_publish(
+    *,
+    business: Business,
+    item_ids: list,
+    actor: User | None,
+    queue: str = "publish_interactive",
+    automatic: bool = False,
+) -> BulkResult:
+    """Queue items for publishing: the ``queued`` state and a job row in one transaction; tasks on commit."""
+    from publishing.services import item_missing_fields
+
+    assert queue in QUEUES
+    result = BulkResult()
+    to_send: list[str] = []
+    with transaction.atomic():
+        rows = (
+            Item.objects.for_business(business)
+            .select_for_update(of=("self",))
+            .select_related("supplier", "customer", "integration")
+            .filter(pk__in=item_ids)
+        )
+        found = {str(item.pk): item for item in rows}
+        jobs, history = [], []
+        for raw_id in item_ids:
+            item = found.get(str(raw_id))
+            if item is None:
+                result.refuse(raw_id, "not_found", "No such item.")
+                continue
+            if item.state in IN_FLIGHT_STATES:
+                continue  # already on its way: publishing twice is a no-op
+            if item.state == ItemState.ARCHIVED:
+                result.refuse(item.pk, "not_ready", "Archived items are not published.", missing=[])
+                continue
+            missing = item_missing_fields(item)
+            if missing:
+                result.refuse(item.pk, "not_ready", f"Fill in {', '.join(missing)} first.", missing=missing)
+                continue
+            connection = item.integration
+            if connection is None or connection.status not in LIVE_STATUSES:
+                result.refuse(item.pk, "no_connection", "Connect accounting software before publishing.")
+                continue
+            provider = registry.get(connection.provider)
+            if automatic and not provider.supports_auto_publish:
+                continue  # QuickBooks Desktop is never published automatically
+            waits = provider.auth is AuthKind.WEB_CONNECTOR
+            job = PublishJob(
+                business_id=business.pk,
+                item=item,
+                connection=connection,
+                idempotency_key=idempotency_key(item, connection.pk),
+                queue=queue,
+                status=PublishJobStatus.WAITING_WEB_CONNECTOR if waits else PublishJobStatus.PENDING,
+                requested_by=actor if actor is not None and actor.is_authenticated else None,
+            )
+            jobs.append(job)
+            history.append(
+                ItemHistory(
+                    business_id=business.pk,
+                    item=item,
+                    actor=job.requested_by,
+                    field="state",
+                    before=item.state,
+                    after=ItemState.QUEUED,
+                    reason="Auto-publish" if automatic else "Publish",
+                )
+            )
+            item.state = ItemState.QUEUED
+            if not waits:
+                to_send.append(str(job.id))
+        if jobs:
+            Item.objects.bulk_update([j.item for j in jobs], ["state"])
+            PublishJob.objects.bulk_create(jobs)
+            ItemHistory.objects.bulk_create(history)
+        result.updated = len(jobs)
+        if to_send:
+            transaction.on_commit(lambda: _send(to_send, queue))
+    return result
