@@ -27,17 +27,17 @@ class AuthTokenApi(APIView):
     authentication_classes: list = []
     permission_classes = [AllowAny]
 
-    class InputSerializer(serializers.Serializer):
+    class AuthTokenInput(serializers.Serializer):
         email = serializers.EmailField()
         password = serializers.CharField(trim_whitespace=False)
 
     @extend_schema(
-        request=InputSerializer,
+        request=AuthTokenInput,
         responses={200: inline_serializer("AuthToken", {"token": serializers.CharField()})},
         summary="Exchange an email and password for an API token",
     )
     def post(self, request):
-        data = self.InputSerializer(data=request.data)
+        data = self.AuthTokenInput(data=request.data)
         data.is_valid(raise_exception=True)
         user = authenticate(request, email=data.validated_data["email"], password=data.validated_data["password"])
         if user is None or not user.is_active:
@@ -47,14 +47,14 @@ class AuthTokenApi(APIView):
 
 
 class MeApi(APIView):
-    class OutputSerializer(serializers.Serializer):
+    class MeOutput(serializers.Serializer):
         email = serializers.EmailField()
         businesses = BusinessAccessSerializer(many=True)
 
-    @extend_schema(responses=OutputSerializer, summary="The signed-in user and every business they can reach")
+    @extend_schema(responses=MeOutput, summary="The signed-in user and every business they can reach")
     def get(self, request):
         accesses = businesses_for_user(user=request.user)
-        return Response(self.OutputSerializer({"email": request.user.email, "businesses": accesses}).data)
+        return Response(self.MeOutput({"email": request.user.email, "businesses": accesses}).data)
 
 
 class BusinessDetailApi(BusinessAPIView):

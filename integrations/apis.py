@@ -57,7 +57,7 @@ def connection_data(connection) -> dict:
 class ConnectionsApi(BusinessAPIView):
     write_action = Action.MANAGE_CONNECTIONS
 
-    class InputSerializer(serializers.Serializer):
+    class ConnectInput(serializers.Serializer):
         provider = serializers.CharField()
         credentials = serializers.DictField(child=serializers.CharField(allow_blank=True), required=False, default=dict)
 
@@ -66,7 +66,7 @@ class ConnectionsApi(BusinessAPIView):
         return Response([connection_data(c) for c in connections_live(business=self.business)])
 
     @extend_schema(
-        request=InputSerializer,
+        request=ConnectInput,
         responses={
             201: ConnectionCreatedSerializer,
             202: inline_serializer("AuthorizeUrl", {"authorize_url": serializers.URLField()}),
@@ -74,7 +74,7 @@ class ConnectionsApi(BusinessAPIView):
         summary="Connect a provider (OAuth: answers the URL to open; credentials: checks them first)",
     )
     def post(self, request, business_id):
-        data = self.InputSerializer(data=request.data)
+        data = self.ConnectInput(data=request.data)
         data.is_valid(raise_exception=True)
         started = services.connection_start(
             business=self.business,
@@ -129,11 +129,11 @@ class DisconnectPreviewApi(BusinessAPIView):
 class ReconnectApi(BusinessAPIView):
     required_action = Action.MANAGE_CONNECTIONS
 
-    class InputSerializer(serializers.Serializer):
+    class ReconnectInput(serializers.Serializer):
         credentials = serializers.DictField(child=serializers.CharField(allow_blank=True), required=False, default=dict)
 
     @extend_schema(
-        request=InputSerializer,
+        request=ReconnectInput,
         responses={
             200: ConnectionSerializer,
             202: inline_serializer("ReconnectUrl", {"authorize_url": serializers.URLField()}),
@@ -141,7 +141,7 @@ class ReconnectApi(BusinessAPIView):
         summary="Renew an expired authorisation (R5)",
     )
     def post(self, request, business_id, connection_id):
-        data = self.InputSerializer(data=request.data)
+        data = self.ReconnectInput(data=request.data)
         data.is_valid(raise_exception=True)
         started = services.connection_reconnect_start(
             business=self.business,
