@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "allauth.account",
     "accounts",
     "integrations",
+    "integrations.qbwc",
     "publishing",
 ]
 

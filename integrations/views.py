@@ -2,7 +2,6 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views import View
@@ -252,21 +251,12 @@ class QwcDownloadView(BusinessViewMixin, View):
     required_action = Action.MANAGE_CONNECTIONS
 
     def get(self, request, business_id, connection_id):
-        from django.conf import settings
-
-        from integrations.qbwc.qwc import render_qwc
+        from integrations.qbwc.qwc import qwc_download_response
 
         connection = services.connection_get_live(business=self.business, connection_id=connection_id)
         if registry.get(connection.provider).auth is not AuthKind.WEB_CONNECTOR:
             raise ApplicationError("not_found", "No Web Connector file for this connection.", status_code=404)
-        content = render_qwc(
-            connection=connection,
-            app_url=f"{settings.SITE_URL}{reverse('qbwc_soap')}",
-            support_url=f"{settings.SITE_URL}{_connections_url(self.business)}",
-        )
-        response = HttpResponse(content, content_type="application/xml")
-        response["Content-Disposition"] = 'attachment; filename="dext-quickbooks-desktop.qwc"'
-        return response
+        return qwc_download_response(connection=connection)
 
 
 class AuditLogView(BusinessViewMixin, TemplateView):

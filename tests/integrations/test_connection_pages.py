@@ -123,3 +123,16 @@ def test_client_switcher_shows_connection_status(client, world, connect):
     content = client.get(reverse("switch")).content.decode()
     assert 'data-status="needs_reconnect"' in content and "Xero · Needs reconnect" in content
     assert 'data-status="none"' in content, "Charlie Ltd has no connection"
+
+
+def test_qwc_file_downloads_for_the_web_connector_connection(client, world):
+    client.force_login(world.users["business_admin"])
+    client.post(page(world.a, "connect"), {"provider": "quickbooks_desktop"})
+    from integrations.selectors import main_connection_for
+
+    qbd = main_connection_for(business=world.a)
+    response = client.get(page(world.a, "qwc_download", connection_id=qbd.id))
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "<QBWCXML>" in body and f"<UserName>{qbd.external_tenant_id}</UserName>" in body
+    assert "/qbwc/" in body

@@ -1,0 +1,216 @@
+"""What each Web Connector call does: sign-in, handing out qbXML requests, recording responses.
+
+The Web Connector is not a signed-in user, so its first call, ``authenticate``, finds the
+connection across every tenant by user name (and then checks the password). From there on the
+ticket stands for that one connection, and the work source is only ever asked about it.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from datetime import timedelta
+
+from django.contrib.auth.hashers import make_password
+from django.db import transaction
+from django.utils import timezone
+
+from integrations.models import Connection, ConnectionStatus
+from integrations.qbwc.credentials import PROVIDER_KEY, check_password, username_matches
+from integrations.qbwc.models import WebConnectorSession
+from integrations.qbwc.queue import get_work_source
+
+logger = logging.getLogger(__name__)
+
+SERVER_VERSION = "1.0.0"
+SESSION_IDLE_TIMEOUT = timedelta(minutes=30)
+QBXML_MAJOR_VERSION_NEEDED = 13
+
+# authenticate()'s second string, as the Web Connector reads it.
+WORK_WAITING = ""  # use the company file open in QuickBooks
+NOTHING_TO_DO = "none"
+NOT_VALID_USER = "nvu"
+
+UNKNOWN_TICKET = "This Web Connector session has ended or expired; it will start again at the next scheduled run."
+CONNECTION_INACTIVE = "This QuickBooks Desktop connection is no longer active. Reconnect it in Dext Connections."
+
+
+def web_connector_server_version() -> str:
+    return SERVER_VERSION
+
+
+def web_connector_client_version(*, version: str) -> str:
+    """Every Web Connector version is accepted (``""``); ``"W:…"`` would warn, ``"E:…"`` refuse."""
+    return ""
+
+
+def web_connector_authenticate(*, username: str, password: str) -> list[str]:
+    """``[ticket, ""]`` when work waits, ``[ticket, "none"]`` when none does, ``["", "nvu"]`` when refused.
+
+    Refused: an unknown user name, a wrong password, or a connection that is not active; the
+    answer does not say which.
+    """
+    connection = _connection_for_login_across_tenants(username=username, password=password)
+    if connection is None or connection.status != ConnectionStatus.ACTIVE:
+        logger.info("Web Connector sign-in refused", extra={"qbwc_username": username[:100]})
+        return ["", NOT_VALID_USER]
+    if get_work_source().remaining(connection) <= 0:
+        # Nothing to do: the Web Connector makes no further call, so no session row is kept.
+        return [str(uuid.uuid4()), NOTHING_TO_DO]
+    session = WebConnectorSession.objects.create(business_id=connection.business_id, connection=connection)
+    return [str(session.ticket), WORK_WAITING]
+
+
+def web_connector_send_request(
+    *,
+    ticket: str,
+    hcp_response: str = "",
+    company_file: str = "",
+    country: str = "",
+    major_version: int = 0,
+    minor_version: int = 0,
+) -> str:
+    """The next qbXML request for the ticket's connection, or ``""`` (then ``getLastError`` says why).
+
+    ``hcp_response`` (QuickBooks' host, company and preferences, first call only) and ``country``
+    are accepted and not used yet.
+    """
+    with transaction.atomic():
+        session = _open_session(ticket, for_update=True)
+        if session is None:
+            return ""
+        connection = session.connection
+        if company_file and not session.company_file:
+            session.company_file = company_file[:500]
+        if connection.status != ConnectionStatus.ACTIVE:
+            return _fail(session, CONNECTION_INACTIVE, result="")
+        if major_version and major_version < QBXML_MAJOR_VERSION_NEEDED:
+            return _fail(
+                session,
+                f"This QuickBooks understands qbXML {major_version}.{minor_version}; Dext Connections needs "
+                f"qbXML {QBXML_MAJOR_VERSION_NEEDED}.0 (QuickBooks Desktop 2014 or later).",
+                result="",
+            )
+        work = get_work_source().next_request(connection)
+        session.pending_request_key = work[0] if work else ""
+        session.save(update_fields=["company_file", "pending_request_key", "last_seen_at"])
+        return work[1] if work else ""
+
+
+def web_connector_receive_response(*, ticket: str, response: str, hresult: str = "", message: str = "") -> int:
+    """Hand QuickBooks' answer to the work source: percent done (100: nothing left), or -1 on error."""
+    with transaction.atomic():
+        session = _open_session(ticket, for_update=True)
+        if session is None:
+            return -1
+        connection = session.connection
+        request_key, session.pending_request_key = session.pending_request_key, ""
+        source = get_work_source()
+        if connection.status != ConnectionStatus.ACTIVE:
+            error = CONNECTION_INACTIVE
+        elif not request_key:
+            error = "QuickBooks sent a response, but no request was waiting for one."
+        elif hresult:
+            error = f"QuickBooks could not process the request ({hresult}): {message}".strip()
+            source.request_failed(connection, request_key, error)
+        else:
+            error = source.apply_response(connection, request_key, response or "")
+        if error:
+            return _fail(session, error, result=-1)
+        session.completed_requests += 1
+        session.save(update_fields=["pending_request_key", "completed_requests", "last_seen_at"])
+        done, remaining = session.completed_requests, source.remaining(connection)
+    if remaining <= 0:
+        return 100
+    return max(1, min(99, done * 100 // (done + remaining)))
+
+
+def web_connector_connection_error(*, ticket: str, hresult: str, message: str) -> str:
+    """QuickBooks could not be reached (not installed, company file not open…). Always ``"done"``."""
+    with transaction.atomic():
+        session = _open_session(ticket, for_update=True)
+        if session is not None:
+            session.pending_request_key = ""
+            _fail(session, f"The Web Connector could not open QuickBooks ({hresult}): {message}".strip(), result=None)
+    return "done"
+
+
+def web_connector_last_error(*, ticket: str) -> str:
+    session = _session(ticket)
+    return UNKNOWN_TICKET if session is None else session.last_error
+
+
+def web_connector_close(*, ticket: str) -> str:
+    ticket_id = _ticket_uuid(ticket)
+    if ticket_id is not None:
+        WebConnectorSession.objects.unscoped().filter(ticket=ticket_id, closed_at__isnull=True).update(
+            closed_at=timezone.now(), pending_request_key=""
+        )
+    return "OK"
+
+
+def web_connector_sessions_prune(*, older_than: timedelta = timedelta(days=30)) -> int:
+    """Delete sessions older than ``older_than`` (for a periodic task); returns how many."""
+    cutoff = timezone.now() - older_than
+    deleted, _ = WebConnectorSession.objects.unscoped().filter(created_at__lt=cutoff).delete()
+    return deleted
+
+
+# --- internals ------------------------------------------------------------------------------------
+
+
+def _connection_for_login_across_tenants(*, username: str, password: str) -> Connection | None:
+    """The connection whose Web Connector user name and password these are, in any business.
+
+    Deliberately unscoped: nobody is signed in, so there is no business to scope by yet. The user
+    name narrows the search (``external_tenant_id``; see ``credentials.py``); the stored user name
+    and the password hash decide.
+    """
+    if not username or not password:
+        return None
+    candidates = (
+        Connection.objects.unscoped()
+        .filter(provider=PROVIDER_KEY, external_tenant_id=username)
+        .exclude(status=ConnectionStatus.DISCONNECTED)
+        .order_by("-connected_at")
+    )
+    for candidate in candidates:
+        if username_matches(candidate, username) and check_password(candidate, password):
+            return candidate
+    if not candidates:
+        make_password(password)  # spend the time a real check takes: do not reveal which user names exist
+    return None
+
+
+def _ticket_uuid(ticket: str) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(str(ticket))
+    except (TypeError, ValueError):
+        return None
+
+
+def _session(ticket: str) -> WebConnectorSession | None:
+    ticket_id = _ticket_uuid(ticket)
+    if ticket_id is None:
+        return None
+    # Unscoped: the ticket itself is the proof of which business this is.
+    return WebConnectorSession.objects.unscoped().filter(ticket=ticket_id).first()
+
+
+def _open_session(ticket: str, *, for_update: bool = False) -> WebConnectorSession | None:
+    ticket_id = _ticket_uuid(ticket)
+    if ticket_id is None:
+        return None
+    sessions = WebConnectorSession.objects.unscoped().filter(
+        ticket=ticket_id, closed_at__isnull=True, last_seen_at__gte=timezone.now() - SESSION_IDLE_TIMEOUT
+    )
+    if for_update:
+        sessions = sessions.select_for_update(of=("self",))
+    return sessions.select_related("connection").first()
+
+
+def _fail(session: WebConnectorSession, error: str, *, result):
+    session.last_error = error
+    session.save(update_fields=["last_error", "company_file", "pending_request_key", "last_seen_at"])
+    logger.info("Web Connector request failed", extra={"connection_id": str(session.connection_id)})
+    return result
