@@ -31,6 +31,19 @@ class TenantManager(models.Manager.from_queryset(TenantQuerySet)):
     def unscoped(self) -> TenantQuerySet:
         return TenantQuerySet(self.model, using=self._db)
 
+    @staticmethod
+    def _require_business(objs) -> list:
+        objs = list(objs)
+        if any(getattr(o, "business_id", None) is None for o in objs):
+            raise TenantScopeError("Every row needs a business.")
+        return objs
+
+    def bulk_create(self, objs, *args, **kwargs):
+        return self.unscoped().bulk_create(self._require_business(objs), *args, **kwargs)
+
+    def bulk_update(self, objs, fields, *args, **kwargs):
+        return self.unscoped().bulk_update(self._require_business(objs), fields, *args, **kwargs)
+
     def create(self, **kwargs):
         if kwargs.get("business") is None and kwargs.get("business_id") is None:
             raise TenantScopeError(f"{self.model.__name__} needs a business.")

@@ -200,7 +200,14 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_TASK_DEFAULT_QUEUE = "default"
 # Publish tasks are sent to "publish_interactive" (a user pressed Publish) or "publish_bulk" (bulk and
 # automatic work) explicitly by publishing.pipeline; everything else goes to "default".
-CELERY_BEAT_SCHEDULE = {}
+CELERY_BEAT_SCHEDULE = {
+    "sweep-publish-jobs": {"task": "publishing.sweep_publish_jobs", "schedule": env.float("PUBLISH_SWEEP_SECONDS", default=30.0)},
+}
+PUBLISH_LEASE_SECONDS = env.int("PUBLISH_LEASE_SECONDS", default=120)
+PUBLISH_DISPATCH_GRACE_SECONDS = env.int("PUBLISH_DISPATCH_GRACE_SECONDS", default=60)
+PUBLISH_MAX_ATTEMPTS = env.int("PUBLISH_MAX_ATTEMPTS", default=10)
+PUBLISH_BACKOFF_BASE_SECONDS = env.float("PUBLISH_BACKOFF_BASE_SECONDS", default=2.0)
+PUBLISH_BACKOFF_MAX_SECONDS = env.float("PUBLISH_BACKOFF_MAX_SECONDS", default=300.0)
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 
 # Provider sandbox (integrations/sandbox/): on in development, off in production unless asked.

@@ -197,6 +197,9 @@ class PublishJob(TenantModel):
     lease_expires_at = models.DateTimeField(null=True, blank=True)
     last_error = models.TextField(blank=True)
     last_error_kind = models.CharField(max_length=20, blank=True)
+    web_connector_step = models.CharField(
+        max_length=20, blank=True, help_text="QuickBooks Desktop: the next qbXML step."
+    )
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

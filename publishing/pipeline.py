@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
+from datetime import timedelta
 
+from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
 
 from accounts.models import Business, User
 from integrations.models import LIVE_STATUSES
@@ -51,6 +54,8 @@ def items_publish(
     assert queue in QUEUES
     result = BulkResult()
     to_send: list[str] = []
+    # A lease from the start: if the task message is lost, the sweeper re-sends the job.
+    dispatch_lease = timezone.now() + timedelta(seconds=settings.PUBLISH_DISPATCH_GRACE_SECONDS)
     with transaction.atomic():
         rows = (
             Item.objects.for_business(business)
@@ -90,6 +95,7 @@ def items_publish(
                 queue=queue,
                 status=PublishJobStatus.WAITING_WEB_CONNECTOR if waits else PublishJobStatus.PENDING,
                 requested_by=actor if actor is not None and actor.is_authenticated else None,
+                lease_expires_at=None if waits else dispatch_lease,
             )
             jobs.append(job)
             history.append(

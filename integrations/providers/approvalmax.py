@@ -9,6 +9,8 @@ class ApprovalMax(OAuth2Provider):
     key = "approvalmax"
     name = "ApprovalMax"
     kind = "additional"
+    rate_limit_per_minute = 60
+    max_concurrent = 5
     item_kinds = (ItemKind.COST, ItemKind.EXPENSE_CLAIM)
     scopes = (
         "openid",

@@ -96,6 +96,9 @@ class Provider(ABC):
     auth: ClassVar[AuthKind]
     item_kinds: ClassVar[tuple[ItemKind, ...]]
     supports_auto_publish: ClassVar[bool] = True
+    # Our own per-connection limits, shared by every worker (0 = none).
+    rate_limit_per_minute: ClassVar[int] = 60
+    max_concurrent: ClassVar[int] = 5
     publish_as_choices: ClassVar[tuple[tuple[str, str], ...]] = ()
 
     def accepts(self, item_kind: str) -> bool:

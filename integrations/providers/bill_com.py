@@ -38,6 +38,8 @@ class BillCom(Provider):
     name = "Bill.com"
     kind = "additional"
     auth = AuthKind.CREDENTIALS
+    rate_limit_per_minute = 300
+    max_concurrent = 3
     item_kinds = (ItemKind.COST, ItemKind.EXPENSE_CLAIM)
 
     def connect_with_credentials(self, *, credentials: dict) -> ConnectResult:

@@ -11,6 +11,8 @@ class QuickBooksOnline(OAuth2Provider):
     key = "quickbooks_online"
     name = "QuickBooks Online"
     kind = "main"
+    rate_limit_per_minute = 500
+    max_concurrent = 10
     item_kinds = (ItemKind.COST, ItemKind.EXPENSE_CLAIM, ItemKind.SALES)
     publish_as_choices = (("bill", "Bill"), ("purchase", "Purchase (expense)"))
     scopes = ("com.intuit.quickbooks.accounting",)

@@ -9,6 +9,8 @@ class Xero(OAuth2Provider):
     key = "xero"
     name = "Xero"
     kind = "main"
+    rate_limit_per_minute = 60
+    max_concurrent = 5
     item_kinds = (ItemKind.COST, ItemKind.EXPENSE_CLAIM, ItemKind.SALES)
     publish_as_choices = (("bill", "Bill (accounts payable)"), ("spend_money", "Spend money"))
     scopes = (

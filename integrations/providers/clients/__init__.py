@@ -1,0 +1,1 @@
+"""Provider clients: each bound to one connection, translating HTTP failures into the error taxonomy."""

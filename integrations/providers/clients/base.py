@@ -1,0 +1,58 @@
+"""Shared HTTP plumbing of the provider clients: one request path, one error mapping."""
+
+from __future__ import annotations
+
+import time
+from email.utils import parsedate_to_datetime
+
+import httpx
+
+from integrations import http
+from integrations.providers.base import AuthError, RateLimited, TransientError, ValidationError
+
+
+def retry_after_seconds(response: httpx.Response, default: float = 5.0) -> float:
+    raw = response.headers.get("Retry-After")
+    if not raw:
+        return default
+    try:
+        return max(0.0, float(raw))
+    except ValueError:
+        try:
+            return max(0.0, parsedate_to_datetime(raw).timestamp() - time.time())
+        except (TypeError, ValueError):
+            return default
+
+
+class HttpProviderClient:
+    """Base of the HTTP clients. Constructors have no side effects."""
+
+    provider_name = "the provider"
+
+    def __init__(self, connection):
+        self.connection = connection
+
+    def validation_message(self, response: httpx.Response) -> str:
+        return f"{self.provider_name} refused the document ({response.status_code})."
+
+    def is_auth_failure(self, response: httpx.Response) -> bool:
+        return response.status_code == 401
+
+    def send(self, method: str, url: str, *, headers: dict | None = None, **kwargs) -> httpx.Response:
+        """One HTTP call; every failure becomes AuthError, RateLimited, TransientError or ValidationError."""
+        try:
+            with http.client() as client:
+                response = client.request(method, url, headers=headers or {}, **kwargs)
+        except httpx.TimeoutException:
+            raise TransientError(f"{self.provider_name} did not answer in time.") from None
+        except httpx.HTTPError as exc:
+            raise TransientError(f"Could not reach {self.provider_name} ({exc.__class__.__name__}).") from None
+        if response.status_code == 429:
+            raise RateLimited(f"{self.provider_name} asked us to slow down.", retry_after_seconds(response))
+        if self.is_auth_failure(response):
+            raise AuthError(f"{self.provider_name} refused our authorisation.")
+        if response.status_code >= 500:
+            raise TransientError(f"{self.provider_name} had a problem ({response.status_code}).")
+        if response.status_code >= 400:
+            raise ValidationError(self.validation_message(response))
+        return response

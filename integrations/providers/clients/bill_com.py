@@ -1,0 +1,105 @@
+"""Bill.com v3 client: session login (again when it lapses), vendors, bills, bill documents.
+
+Bill.com has no idempotency key, so a bill is looked up by vendor and invoice number before it is
+created, and our item id travels in the bill's ``description`` to tell our bill from a lookalike.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import Decimal
+from urllib.parse import quote
+
+import httpx
+
+from integrations import http
+from integrations.models import Connection
+from integrations.providers.base import AuthError, CredentialsRefused, ExternalRef
+from integrations.providers.bill_com import login
+from integrations.providers.clients.base import HttpProviderClient
+from integrations.providers.document import PublishDocument
+
+
+def _quote(value: str) -> str:
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+class BillComClient(HttpProviderClient):
+    provider_name = "Bill.com"
+
+    def url(self, path: str) -> str:
+        return http.endpoint("bill_com", "api", f"/connect/v3{path}")
+
+    def validation_message(self, response: httpx.Response) -> str:
+        try:
+            body = response.json()
+        except ValueError:
+            return f"Bill.com refused the document ({response.status_code})."
+        errors = body if isinstance(body, list) else [body]
+        messages = [f"{e.get('message', '')} ({e.get('code', '')})".strip() for e in errors if isinstance(e, dict)]
+        return "; ".join(m for m in messages if m) or "Bill.com refused the document."
+
+    def _login(self) -> str:
+        try:
+            session = login(self.connection.credentials)
+        except CredentialsRefused as exc:
+            raise AuthError(f"Bill.com refused the saved sign-in: {exc.message}") from None
+        creds = {**self.connection.credentials, "session_id": session["sessionId"]}
+        self.connection.credentials = creds
+        stored = Connection.objects.for_business(self.connection.business_id).get(pk=self.connection.pk)
+        stored.credentials = creds
+        stored.save(update_fields=["credentials"])
+        return session["sessionId"]
+
+    def call(self, method: str, path: str, **kwargs) -> httpx.Response:
+        session_id = self.connection.credentials.get("session_id") or self._login()
+        headers = {"devKey": self.connection.credentials.get("dev_key", ""), "Accept": "application/json"}
+        try:
+            return self.send(method, self.url(path), headers={**headers, "sessionId": session_id}, **kwargs)
+        except AuthError:
+            # Sessions lapse after 35 idle minutes: sign in again once.
+            session_id = self._login()
+            return self.send(method, self.url(path), headers={**headers, "sessionId": session_id}, **kwargs)
+
+    def vendor_id(self, name: str) -> str:
+        found = self.call("GET", "/vendors", params={"filters": f"name:eq:{_quote(name)}"}).json().get("results") or []
+        if found:
+            return found[0]["id"]
+        return self.call("POST", "/vendors", json={"name": name, "accountType": "BUSINESS"}).json()["id"]
+
+    def existing_bill(self, vendor_id: str, invoice_number: str, reference: str) -> dict | None:
+        filters = f"vendorId:eq:{_quote(vendor_id)},invoice.invoiceNumber:eq:{_quote(invoice_number)}"
+        for bill in self.call("GET", "/bills", params={"filters": filters}).json().get("results") or []:
+            if bill.get("description") == reference:
+                return bill
+        return None
+
+    def publish(self, doc: PublishDocument) -> ExternalRef:
+        vendor_id = self.vendor_id(doc.contact_name)
+        invoice_number = doc.invoice_number or f"DEXT-{doc.reference[:8]}"
+        bill = self.existing_bill(vendor_id, invoice_number, doc.reference)
+        if bill is None:
+            body = {
+                "vendorId": vendor_id,
+                "invoice": {"invoiceNumber": invoice_number, "invoiceDate": doc.date.isoformat()},
+                "dueDate": (doc.due_date or doc.date + timedelta(days=30)).isoformat(),
+                "description": doc.reference,
+                "billLineItems": [
+                    {
+                        "amount": float(Decimal(doc.total).quantize(Decimal("0.01"))),
+                        "description": doc.line_description[:4000],
+                    }
+                ],
+            }
+            bill = self.call("POST", "/bills", json=body).json()
+            if doc.attachment is not None:
+                self.call(
+                    "POST",
+                    f"/documents/bills/{bill['id']}",
+                    params={"name": doc.attachment.filename},
+                    content=doc.attachment.content,
+                    headers={"Content-Type": doc.attachment.content_type},
+                )
+        return ExternalRef(
+            external_id=bill["id"], url=f"{http.endpoint('bill_com', 'app')}/Bill?id={quote(bill['id'])}"
+        )

@@ -1,0 +1,147 @@
+"""QuickBooks Online Accounting API client: vendors/customers, Bill, Purchase, Invoice, attachments."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+
+import httpx
+
+from integrations import http
+from integrations.providers.base import ExternalRef, ValidationError
+from integrations.providers.clients.oauth_client import OAuthProviderClient
+from integrations.providers.document import PublishDocument
+from integrations.providers.quickbooks_online import MINOR_VERSION
+
+DUPLICATE_NAME = "6240"
+DEFAULT_SALES_ITEM = "1"  # "Services" in every new QuickBooks Online company
+DEFAULT_PAYMENT_ACCOUNT = "35"  # "Checking" in the QuickBooks sample company
+
+
+def fault_errors(body) -> list[dict]:
+    """Intuit's errors come as ``{"Fault": {"Error": [...]}}`` or, on 401, ``{"fault": {"error": [...]}}``."""
+    if not isinstance(body, dict):
+        return []
+    fault = body.get("Fault") or body.get("fault") or {}
+    errors = fault.get("Error") or fault.get("error") or []
+    return [{k.lower(): v for k, v in e.items()} for e in errors if isinstance(e, dict)]
+
+
+def _money(value: Decimal) -> float:
+    return float(Decimal(value).quantize(Decimal("0.01")))
+
+
+class QuickBooksOnlineClient(OAuthProviderClient):
+    provider_name = "QuickBooks Online"
+
+    def company(self, path: str) -> str:
+        return http.endpoint("quickbooks_online", "api", f"/v3/company/{self.connection.external_tenant_id}{path}")
+
+    def validation_message(self, response: httpx.Response) -> str:
+        try:
+            errors = fault_errors(response.json())
+        except ValueError:
+            errors = []
+        parts = [" — ".join(p for p in (e.get("message"), e.get("detail")) if p) for e in errors]
+        return "; ".join(p for p in parts if p) or f"QuickBooks Online refused the document ({response.status_code})."
+
+    def query(self, statement: str) -> dict:
+        response = self.call("GET", self.company("/query"), params={"query": statement, "minorversion": MINOR_VERSION})
+        return response.json().get("QueryResponse", {})
+
+    def entity_id(self, entity: str, name: str) -> str:
+        escaped = name.replace("\\", "\\\\").replace("'", "\\'")
+        statement = f"select * from {entity} where DisplayName = '{escaped}'"  # noqa: S608 - Intuit's query language, escaped
+        found = self.query(statement).get(entity) or []
+        if found:
+            return found[0]["Id"]
+        try:
+            created = self.call(
+                "POST",
+                self.company(f"/{entity.lower()}"),
+                params={"minorversion": MINOR_VERSION},
+                json={"DisplayName": name},
+            )
+        except ValidationError:
+            # 6240: created meanwhile (or a name clash): look it up once more before giving up.
+            found = self.query(statement).get(entity) or []
+            if found:
+                return found[0]["Id"]
+            raise
+        return created.json()[entity]["Id"]
+
+    def expense_line(self, doc: PublishDocument) -> dict:
+        return {
+            "DetailType": "AccountBasedExpenseLineDetail",
+            "Amount": _money(doc.total),
+            "Description": doc.line_description[:4000],
+            "AccountBasedExpenseLineDetail": {"AccountRef": {"value": doc.account_code}},
+        }
+
+    def body_for(self, doc: PublishDocument) -> tuple[str, dict]:
+        if doc.kind == "sales":
+            customer = self.entity_id("Customer", doc.contact_name)
+            return "Invoice", {
+                "CustomerRef": {"value": customer},
+                "TxnDate": doc.date.isoformat(),
+                "DocNumber": doc.invoice_number[:21],
+                "PrivateNote": doc.reference,
+                "Line": [
+                    {
+                        "DetailType": "SalesItemLineDetail",
+                        "Amount": _money(doc.total),
+                        "Description": doc.line_description[:4000],
+                        "SalesItemLineDetail": {"ItemRef": {"value": DEFAULT_SALES_ITEM}},
+                    }
+                ],
+            }
+        vendor = self.entity_id("Vendor", doc.contact_name)
+        if doc.publish_as == "purchase":
+            return "Purchase", {
+                "PaymentType": "Cash",
+                "AccountRef": {"value": DEFAULT_PAYMENT_ACCOUNT},
+                "EntityRef": {"value": vendor, "type": "Vendor"},
+                "TxnDate": doc.date.isoformat(),
+                "DocNumber": doc.invoice_number[:21],
+                "PrivateNote": doc.reference,
+                "Line": [self.expense_line(doc)],
+            }
+        body = {
+            "VendorRef": {"value": vendor},
+            "TxnDate": doc.date.isoformat(),
+            "DocNumber": doc.invoice_number[:21],
+            "PrivateNote": doc.reference,
+            "Line": [self.expense_line(doc)],
+        }
+        if doc.due_date:
+            body["DueDate"] = doc.due_date.isoformat()
+        return "Bill", body
+
+    def publish(self, doc: PublishDocument) -> ExternalRef:
+        entity, body = self.body_for(doc)
+        params = {"minorversion": MINOR_VERSION, "requestid": doc.idempotency_key[:50]}
+        if doc.external_id:
+            current = self.call(
+                "GET", self.company(f"/{entity.lower()}/{doc.external_id}"), params={"minorversion": MINOR_VERSION}
+            )
+            body.update({"Id": doc.external_id, "SyncToken": current.json()[entity]["SyncToken"], "sparse": True})
+        answer = self.call("POST", self.company(f"/{entity.lower()}"), params=params, json=body).json()
+        external_id = answer[entity]["Id"]
+        if doc.attachment is not None and not doc.external_id:
+            self.upload(entity, external_id, doc)
+        return ExternalRef(external_id=external_id, url=self.document_url(entity, external_id))
+
+    def upload(self, entity: str, external_id: str, doc: PublishDocument) -> None:
+        metadata = {
+            "AttachableRef": [{"EntityRef": {"type": entity, "value": external_id}}],
+            "FileName": doc.attachment.filename,
+            "ContentType": doc.attachment.content_type,
+        }
+        files = {
+            "file_metadata_01": (None, json.dumps(metadata), "application/json"),
+            "file_content_01": (doc.attachment.filename, doc.attachment.content, doc.attachment.content_type),
+        }
+        self.call("POST", self.company("/upload"), params={"minorversion": MINOR_VERSION}, files=files)
+
+    def document_url(self, entity: str, external_id: str) -> str:
+        return f"{http.endpoint('quickbooks_online', 'app')}/app/{entity.lower()}?txnId={external_id}"

@@ -1,0 +1,68 @@
+"""Per-connection rate limits in Redis, shared by every worker process.
+
+Two limits per connection, both kept in one Redis sorted set each and checked by one Lua script
+so that check-and-take is atomic across workers: calls in the last 60 seconds (sliding window) and
+calls in flight (each slot expires on its own, so a killed worker cannot hold one for ever).
+Redis holds counters only; losing them merely resets the windows.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from contextlib import contextmanager, suppress
+from functools import lru_cache
+
+import redis
+from django.conf import settings
+
+from integrations.providers.base import RateLimited
+
+_ACQUIRE = """
+local window_key, flight_key = KEYS[1], KEYS[2]
+local now, per_minute = tonumber(ARGV[1]), tonumber(ARGV[2])
+local concurrent, slot_ttl, token = tonumber(ARGV[3]), tonumber(ARGV[4]), ARGV[5]
+redis.call('ZREMRANGEBYSCORE', window_key, '-inf', now - 60)
+redis.call('ZREMRANGEBYSCORE', flight_key, '-inf', now)
+if per_minute > 0 and redis.call('ZCARD', window_key) >= per_minute then
+  local oldest = redis.call('ZRANGE', window_key, 0, 0, 'WITHSCORES')
+  return {0, tostring(math.max(0.05, tonumber(oldest[2]) + 60 - now)), 'minute'}
+end
+if concurrent > 0 and redis.call('ZCARD', flight_key) >= concurrent then
+  return {0, '0.5', 'concurrent'}
+end
+redis.call('ZADD', window_key, now, token)
+redis.call('EXPIRE', window_key, 61)
+redis.call('ZADD', flight_key, now + slot_ttl, token)
+redis.call('EXPIRE', flight_key, slot_ttl + 1)
+return {1, '0', ''}
+"""
+
+
+@lru_cache(maxsize=4)
+def _client(url: str) -> redis.Redis:
+    return redis.Redis.from_url(url, socket_timeout=5, socket_connect_timeout=5)
+
+
+def _redis() -> redis.Redis:
+    return _client(settings.REDIS_URL)
+
+
+@contextmanager
+def provider_slot(*, connection_id, per_minute: int, concurrent: int, slot_seconds: int = 120):
+    """Hold one call slot of a connection, or raise RateLimited with how long to wait."""
+    token = uuid.uuid4().hex
+    window_key = f"ratelimit:{connection_id}:minute"
+    flight_key = f"ratelimit:{connection_id}:flight"
+    client = _redis()
+    taken, wait, which = client.eval(
+        _ACQUIRE, 2, window_key, flight_key, time.time(), per_minute, concurrent, slot_seconds, token
+    )
+    if not int(taken):
+        reason = "calls a minute" if which == b"minute" else "calls at once"
+        raise RateLimited(f"Our own limit of {reason} for this connection was reached.", float(wait))
+    try:
+        yield
+    finally:
+        with suppress(redis.RedisError):  # the slot expires by itself
+            client.zrem(flight_key, token)
