@@ -106,12 +106,12 @@ def test_backoff_is_capped_exponential_with_jitter(settings):
 
 def test_rate_limit_concurrency_is_shared_and_released():
     connection_id = uuid.uuid4()
-    with provider_slot(connection_id=connection_id, per_minute=0, concurrent=2):
-        with provider_slot(connection_id=connection_id, per_minute=0, concurrent=2), pytest.raises(RateLimited):
-            with provider_slot(connection_id=connection_id, per_minute=0, concurrent=2):
-                pass
-        with provider_slot(connection_id=connection_id, per_minute=0, concurrent=2):
-            pass  # a slot was released
+    slot = lambda: provider_slot(connection_id=connection_id, per_minute=0, concurrent=2)  # noqa: E731
+    with slot():
+        with slot(), pytest.raises(RateLimited), slot():
+            pass
+        with slot():
+            pass  # the second slot was released
 
 
 def test_rate_limit_per_minute_across_threads():
