@@ -9,6 +9,7 @@ import httpx
 
 from integrations import http
 from integrations.providers.base import ExternalRef, ValidationError
+from integrations.providers.clients.contacts import cached_contact_id
 from integrations.providers.clients.oauth_client import OAuthProviderClient
 from integrations.providers.document import PublishDocument
 from integrations.providers.quickbooks_online import MINOR_VERSION
@@ -50,6 +51,9 @@ class QuickBooksOnlineClient(OAuthProviderClient):
         return response.json().get("QueryResponse", {})
 
     def entity_id(self, entity: str, name: str) -> str:
+        return cached_contact_id(self.connection.pk, entity, name, lambda: self._entity_id(entity, name))
+
+    def _entity_id(self, entity: str, name: str) -> str:
         escaped = name.replace("\\", "\\\\").replace("'", "\\'")
         statement = f"select * from {entity} where DisplayName = '{escaped}'"  # noqa: S608 - Intuit's query language, escaped
         found = self.query(statement).get(entity) or []

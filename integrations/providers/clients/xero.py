@@ -9,6 +9,7 @@ import httpx
 
 from integrations import http
 from integrations.providers.base import ExternalRef, ValidationError
+from integrations.providers.clients.contacts import cached_contact_id
 from integrations.providers.clients.oauth_client import OAuthProviderClient
 from integrations.providers.document import PublishDocument
 
@@ -44,6 +45,9 @@ class XeroClient(OAuthProviderClient):
     # ------------------------------------------------------------------ contacts
 
     def contact_id(self, name: str) -> str:
+        return cached_contact_id(self.connection.pk, "contact", name, lambda: self._contact_id(name))
+
+    def _contact_id(self, name: str) -> str:
         escaped = name.replace('"', '\\"')
         found = self.call("GET", self.api("/Contacts"), params={"where": f'Name=="{escaped}"'}).json()
         contacts = found.get("Contacts") or []
