@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "accounts",
     "integrations",
     "integrations.qbwc",
+    "integrations.sandbox",
     "publishing",
 ]
 
@@ -201,7 +202,10 @@ CELERY_TASK_DEFAULT_QUEUE = "default"
 # Publish tasks are sent to "publish_interactive" (a user pressed Publish) or "publish_bulk" (bulk and
 # automatic work) explicitly by publishing.pipeline; everything else goes to "default".
 CELERY_BEAT_SCHEDULE = {
-    "sweep-publish-jobs": {"task": "publishing.sweep_publish_jobs", "schedule": env.float("PUBLISH_SWEEP_SECONDS", default=30.0)},
+    "sweep-publish-jobs": {
+        "task": "publishing.sweep_publish_jobs",
+        "schedule": env.float("PUBLISH_SWEEP_SECONDS", default=30.0),
+    },
 }
 PUBLISH_LEASE_SECONDS = env.int("PUBLISH_LEASE_SECONDS", default=120)
 PUBLISH_DISPATCH_GRACE_SECONDS = env.int("PUBLISH_DISPATCH_GRACE_SECONDS", default=60)
@@ -212,6 +216,7 @@ CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 
 # Provider sandbox (integrations/sandbox/): on in development, off in production unless asked.
 SANDBOX_ENABLED = env.bool("SANDBOX_ENABLED", default=not IS_PRODUCTION)
+SANDBOX_TIMEOUT_SECONDS = env.float("SANDBOX_TIMEOUT_SECONDS", default=3.0)
 
 
 # Provider endpoints. "{sandbox}" stands for SITE_URL + "/sandbox", resolved at call time so that the

@@ -93,3 +93,65 @@ def connect():
         return services._connection_create(business=business, provider=provider, result=result, actor=user)
 
     return make
+
+
+class InProcessProvider:
+    """A WSGI app that serves provider HTTP from our own URL stack without closing the test's connection.
+
+    Django closes database connections at the start and end of every request; inside a test that
+    would end the test's transaction, so (as Django's test client does) those signals are held back
+    while the request runs and the body is buffered before they come back.
+    """
+
+    def __init__(self):
+        from django.core.handlers.wsgi import WSGIHandler
+
+        self.handler = WSGIHandler()
+
+    def __call__(self, environ, start_response):
+        from django.core.signals import request_finished, request_started
+        from django.db import close_old_connections
+
+        started = request_started.disconnect(close_old_connections)
+        finished = request_finished.disconnect(close_old_connections)
+        try:
+            response = self.handler(environ, start_response)
+            body = b"".join(response)
+            response.close()
+        finally:
+            if started:
+                request_started.connect(close_old_connections)
+            if finished:
+                request_finished.connect(close_old_connections)
+        return [body]
+
+
+@pytest.fixture
+def sandbox_http(settings):
+    """Provider HTTP goes, in-process, through the real URL stack into the provider sandbox.
+
+    httpx's WSGI transport stands in for the network only: our clients, authlib, the sandbox's
+    views and the database are all real (and share the test's transaction).
+    """
+    import httpx
+
+    from integrations import http
+
+    settings.SITE_URL = "http://testserver"
+    http.set_transport(httpx.WSGITransport(app=InProcessProvider()))
+    yield
+    http.set_transport(None)
+
+
+def consent(client, authorize_url: str, *, decision: str = "allow", orgs: int = 1) -> str:
+    """Open a sandbox consent page and press Allow access (or Deny); answers the redirect URL."""
+    from urllib.parse import parse_qsl, urlencode, urlsplit
+
+    parts = urlsplit(authorize_url)
+    page = client.get(f"{parts.path}?{parts.query}")
+    assert page.status_code == 200, page.content
+    assert b"Allow access" in page.content
+    form = dict(parse_qsl(parts.query)) | {"decision": decision, "sandbox_orgs": str(orgs)}
+    answer = client.post(parts.path, urlencode(form), content_type="application/x-www-form-urlencoded")
+    assert answer.status_code == 302, answer.content
+    return answer["Location"]

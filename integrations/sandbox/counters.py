@@ -1,0 +1,92 @@
+"""Counters shared by every process, kept in PostgreSQL: fixed-window call counts, in-flight calls
+for the concurrency limits, and sequences for numeric ids."""
+
+import hashlib
+import math
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from django.db import connection, transaction
+
+from integrations.sandbox import clock
+from integrations.sandbox.models import InFlightCall, RateCounter
+
+# An in-flight row older than this belongs to a process that died mid-call; it no longer counts.
+STALE_AFTER = timedelta(minutes=5)
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class Limit:
+    key: str
+    seconds: int
+    allowed: int
+    problem: str
+
+
+class LimitExceeded(Exception):
+    def __init__(self, problem: str, retry_after: int):
+        super().__init__(problem)
+        self.problem = problem
+        self.retry_after = retry_after
+
+
+def advisory_lock(key: str) -> None:
+    """Serialise transactions on ``key`` until the current transaction ends."""
+    number = int.from_bytes(hashlib.sha256(key.encode()).digest()[:8], "big", signed=True)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [number])
+
+
+def _increment(key: str, window_start: datetime) -> int:
+    table = RateCounter._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (key, window_start, count) VALUES (%s, %s, 1) "  # noqa: S608 (our table name)
+            f"ON CONFLICT (key, window_start) DO UPDATE SET count = {table}.count + 1 RETURNING count",
+            [key, window_start],
+        )
+        return cursor.fetchone()[0]
+
+
+def calls_count(limits: list[Limit]) -> dict[str, int]:
+    """Count this call in every window; answer what remains per problem, or raise LimitExceeded."""
+    now = clock.now()
+    remaining = {}
+    exceeded = None
+    for limit in limits:
+        elapsed = (now - _EPOCH).total_seconds()
+        start = _EPOCH + timedelta(seconds=math.floor(elapsed / limit.seconds) * limit.seconds)
+        count = _increment(limit.key, start)
+        remaining[limit.problem] = max(limit.allowed - count, 0)
+        if count > limit.allowed and exceeded is None:
+            retry_after = max(1, math.ceil((start + timedelta(seconds=limit.seconds) - now).total_seconds()))
+            exceeded = LimitExceeded(limit.problem, retry_after)
+        if count == 1:  # a new window: forget this key's old ones
+            RateCounter.objects.filter(key=limit.key, window_start__lt=start).delete()
+    if exceeded:
+        raise exceeded
+    return remaining
+
+
+@contextmanager
+def concurrency_slot(key: str, allowed: int, *, problem: str = "concurrent") -> Iterator[None]:
+    """Hold one of ``allowed`` slots for ``key`` while the call runs; LimitExceeded when all are taken."""
+    now = clock.now()
+    with transaction.atomic():
+        advisory_lock(f"inflight:{key}")
+        InFlightCall.objects.filter(key=key, started_at__lt=now - STALE_AFTER).delete()
+        if InFlightCall.objects.filter(key=key).count() >= allowed:
+            raise LimitExceeded(problem, 1)
+        slot = InFlightCall.objects.create(key=key, started_at=now)
+    try:
+        yield
+    finally:
+        InFlightCall.objects.filter(pk=slot.pk).delete()
+
+
+def sequence_next(key: str) -> int:
+    """1, 2, 3, … per key (QuickBooks' numeric ids)."""
+    return _increment(f"seq:{key}", _EPOCH)

@@ -1,0 +1,78 @@
+"""The authorize page (consent) and the token and revocation endpoints of the OAuth providers."""
+
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+
+from integrations.sandbox import oauth
+from integrations.sandbox.organisations import organisations_for
+from integrations.sandbox.views.common import respond, sandbox_view
+
+NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
+
+
+def _consent(request: HttpRequest, policy: oauth.Policy, authorize: oauth.AuthorizeRequest, *, chosen, error=""):
+    offered = organisations_for(policy.provider)
+    if not chosen:
+        try:
+            count = int(request.GET.get("sandbox_orgs", "1"))
+        except ValueError:
+            count = 1
+        chosen = [o.external_id for o in offered[: max(count, 1)]]
+    scopes = [(s, policy.scope_descriptions.get(s, s)) for s in authorize.scope.split()]
+    return render(
+        request,
+        "sandbox/consent.html",
+        {
+            "provider": policy,
+            "app_name": oauth.client_app_name(authorize.client_id),
+            "client_id": authorize.client_id,
+            "redirect_host": authorize.redirect_uri.split("/")[2],
+            "scopes": scopes,
+            "organisations": [(o, o.external_id in chosen) for o in offered],
+            "hidden": authorize.hidden_fields(),
+            "error": error,
+        },
+        status=400 if error else 200,
+    )
+
+
+@sandbox_view("GET", "POST")
+def authorize(request: HttpRequest, provider: str) -> HttpResponse:
+    policy = oauth.POLICIES[provider]
+    params = request.GET if request.method == "GET" else request.POST
+    try:
+        authorize_request = oauth.authorize_request_check(policy, params=params)
+    except oauth.AuthorizeError as refused:
+        if refused.redirect:
+            return HttpResponseRedirect(refused.redirect)
+        return render(
+            request, "sandbox/authorize_error.html", {"provider": policy, "message": refused.message}, status=400
+        )
+    if request.method == "GET":
+        return _consent(request, policy, authorize_request, chosen=[])
+    chosen = request.POST.getlist("org")
+    allow = request.POST.get("decision", "allow") == "allow"
+    if allow and not chosen and request.POST.get("org_form"):
+        return _consent(request, policy, authorize_request, chosen=[], error="Choose an organisation to connect.")
+    try:
+        count = int(request.POST.get("sandbox_orgs", "1"))
+    except ValueError:
+        count = 1
+    organisations = oauth.authorize_organisations(policy, chosen=chosen, count=count)
+    return HttpResponseRedirect(
+        oauth.authorize_decide(policy, authorize_request, allow=allow, organisations=organisations)
+    )
+
+
+@sandbox_view("POST")
+def token(request: HttpRequest, provider: str) -> HttpResponse:
+    policy = oauth.POLICIES[provider]
+    answer = oauth.token_exchange(policy, authorization=request.headers.get("Authorization"), form=request.POST)
+    return respond(answer, headers=NO_STORE)
+
+
+@sandbox_view("POST")
+def revoke(request: HttpRequest, provider: str) -> HttpResponse:
+    policy = oauth.POLICIES[provider]
+    oauth.token_revoke(policy, authorization=request.headers.get("Authorization"), form=request.POST)
+    return HttpResponse(status=200)

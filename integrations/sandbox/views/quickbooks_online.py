@@ -1,0 +1,50 @@
+"""QuickBooks Online's Accounting API (``/v3/company/{realmId}/…``)."""
+
+from django.http import HttpRequest, HttpResponse
+
+from integrations.sandbox import quickbooks_online as qbo
+from integrations.sandbox.views.common import api_view, respond
+
+
+def _guard(request: HttpRequest, realm_id: str, **kwargs):
+    return qbo.api_call(authorization=request.headers.get("Authorization"), realm_id=realm_id)
+
+
+@api_view(_guard, "POST")
+def create(request: HttpRequest, call, realm_id: str, entity: str) -> HttpResponse:
+    status, body, replayed = qbo.entity_create(
+        call=call, entity=entity, raw=request.body, request_id=request.GET.get("requestid", "")
+    )
+    return respond(body, status=status, headers={"X-Sandbox-Idempotent-Replay": "true"} if replayed else None)
+
+
+@api_view(_guard, "GET")
+def detail(request: HttpRequest, call, realm_id: str, entity: str, entity_id: str) -> HttpResponse:
+    return respond(qbo.entity_detail(call=call, entity=entity, entity_id=entity_id))
+
+
+@api_view(_guard, "GET", "POST")
+def query(request: HttpRequest, call, realm_id: str) -> HttpResponse:
+    statement = request.GET.get("query", "") if request.method == "GET" else request.body.decode(errors="replace")
+    return respond(qbo.query(call=call, statement=statement))
+
+
+@api_view(_guard, "POST")
+def upload(request: HttpRequest, call, realm_id: str) -> HttpResponse:
+    parts = []
+    for index in range(1, 100):
+        suffix = f"{index:02d}"
+        content = request.FILES.get(f"file_content_{suffix}")
+        if content is None:
+            break
+        metadata_file = request.FILES.get(f"file_metadata_{suffix}")
+        metadata = metadata_file.read() if metadata_file else request.POST.get(f"file_metadata_{suffix}", "").encode()
+        parts.append(
+            qbo.UploadPart(
+                metadata=metadata,
+                file_name=content.name or f"attachment_{suffix}",
+                content_type=content.content_type or "application/octet-stream",
+                content=content.read(),
+            )
+        )
+    return respond(qbo.upload(call=call, parts=parts))

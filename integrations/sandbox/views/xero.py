@@ -1,0 +1,132 @@
+"""Xero's ``/connections`` and Accounting API (``/api.xro/2.0/…``)."""
+
+from django.http import HttpRequest, HttpResponse
+
+from integrations.sandbox import xero
+from integrations.sandbox.views.common import api_view, respond
+
+
+def _guard(request: HttpRequest, **kwargs):
+    return xero.api_call(
+        authorization=request.headers.get("Authorization"), tenant_id=request.headers.get("xero-tenant-id")
+    )
+
+
+def _identity_guard(request: HttpRequest, **kwargs):
+    return xero.api_call(authorization=request.headers.get("Authorization"), tenant_id=None, needs_tenant=False)
+
+
+def _summarize(request: HttpRequest) -> bool:
+    return request.GET.get("summarizeErrors", "true").lower() != "false"
+
+
+def _saved(result: tuple[int, dict, bool]) -> HttpResponse:
+    status, body, replayed = result
+    return respond(body, status=status, headers={"X-Sandbox-Idempotent-Replay": "true"} if replayed else None)
+
+
+@api_view(_identity_guard, "GET")
+def connections(request: HttpRequest, call) -> HttpResponse:
+    return respond(xero.connections_list(call=call))
+
+
+@api_view(_identity_guard, "DELETE")
+def connection(request: HttpRequest, call, connection_id: str) -> HttpResponse:
+    xero.connection_delete(call=call, connection_id=connection_id)
+    return HttpResponse(status=204)
+
+
+@api_view(_guard, "GET", "PUT", "POST")
+def contacts(request: HttpRequest, call) -> HttpResponse:
+    if request.method == "GET":
+        return respond(
+            xero.contacts_list(
+                call=call, where=request.GET.get("where"), ids=request.GET.get("IDs"), page=request.GET.get("page")
+            )
+        )
+    return _saved(
+        xero.contacts_save(
+            call=call,
+            raw=request.body,
+            idempotency_key=request.headers.get("Idempotency-Key", ""),
+            summarize_errors=_summarize(request),
+        )
+    )
+
+
+@api_view(_guard, "GET")
+def contact(request: HttpRequest, call, contact_id: str) -> HttpResponse:
+    return respond(xero.contact_detail(call=call, contact_id=contact_id))
+
+
+@api_view(_guard, "GET", "PUT", "POST")
+def invoices(request: HttpRequest, call) -> HttpResponse:
+    if request.method == "GET":
+        return respond(
+            xero.invoices_list(
+                call=call,
+                where=request.GET.get("where"),
+                ids=request.GET.get("IDs"),
+                numbers=request.GET.get("InvoiceNumbers"),
+                page=request.GET.get("page"),
+            )
+        )
+    return _saved(
+        xero.invoices_save(
+            call=call,
+            raw=request.body,
+            idempotency_key=request.headers.get("Idempotency-Key", ""),
+            summarize_errors=_summarize(request),
+        )
+    )
+
+
+@api_view(_guard, "GET")
+def invoice(request: HttpRequest, call, invoice_id: str) -> HttpResponse:
+    return respond(xero.invoice_detail(call=call, invoice_id=invoice_id))
+
+
+@api_view(_guard, "PUT", "POST")
+def bank_transactions(request: HttpRequest, call) -> HttpResponse:
+    return _saved(
+        xero.bank_transactions_save(
+            call=call,
+            raw=request.body,
+            idempotency_key=request.headers.get("Idempotency-Key", ""),
+            summarize_errors=_summarize(request),
+        )
+    )
+
+
+@api_view(_guard, "GET")
+def bank_transaction(request: HttpRequest, call, transaction_id: str) -> HttpResponse:
+    return respond(xero.bank_transaction_detail(call=call, transaction_id=transaction_id))
+
+
+@api_view(_guard, "PUT", "POST")
+def attachment(request: HttpRequest, call, endpoint: str, document_id: str, file_name: str) -> HttpResponse:
+    return respond(
+        xero.attachment_put(
+            call=call,
+            endpoint=endpoint,
+            document_id=document_id,
+            file_name=file_name,
+            content=request.body,
+            content_type=request.content_type or "",
+        )
+    )
+
+
+@api_view(_guard, "GET")
+def accounts(request: HttpRequest, call) -> HttpResponse:
+    return respond(xero.accounts_list(call=call, where=request.GET.get("where")))
+
+
+@api_view(_guard, "GET")
+def tax_rates(request: HttpRequest, call) -> HttpResponse:
+    return respond(xero.tax_rates_list(call=call, where=request.GET.get("where")))
+
+
+@api_view(_guard, "GET")
+def organisation(request: HttpRequest, call) -> HttpResponse:
+    return respond(xero.organisation_detail(call=call))

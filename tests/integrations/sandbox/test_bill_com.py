@@ -1,0 +1,143 @@
+"""Bill.com v3 as the sandbox plays it: sessions, vendors, bills, documents, concurrency."""
+
+import json
+from contextlib import ExitStack
+
+import pytest
+
+from integrations.sandbox import counters
+from integrations.sandbox.models import Document
+
+V3 = "/sandbox/bill_com/connect/v3"
+CREDENTIALS = {
+    "username": "sandbox",
+    "password": "sandbox",
+    "organizationId": "sandbox-org",
+    "devKey": "sandbox-dev-key",
+}
+
+
+def login(client, **changes):
+    return client.post(f"{V3}/login", json.dumps({**CREDENTIALS, **changes}), content_type="application/json")
+
+
+@pytest.fixture
+def session(client) -> dict:
+    response = login(client)
+    assert response.status_code == 200, response.content
+    return {"devKey": "sandbox-dev-key", "sessionId": response.json()["sessionId"]}
+
+
+def call(client, session, method, path, body=None):
+    kwargs = {"headers": session}
+    if body is not None:
+        kwargs |= {"data": json.dumps(body), "content_type": "application/json"}
+    return getattr(client, method.lower())(V3 + path, **kwargs)
+
+
+def new_bill(vendor_id, number="SUP-1", description="item-3"):
+    return {
+        "vendorId": vendor_id,
+        "invoice": {"invoiceNumber": number, "invoiceDate": "2030-01-05"},
+        "dueDate": "2030-02-04",
+        "billLineItems": [{"amount": 60.25, "description": description}, {"amount": 39.75}],
+    }
+
+
+def test_login_with_the_sandbox_credentials(client):
+    answer = login(client).json()
+    assert answer["organizationId"] == "sandbox-org" and answer["sessionId"] and answer["userId"]
+
+
+@pytest.mark.parametrize(
+    "changes", [{"password": "wrong"}, {"username": "someone"}, {"organizationId": "x"}, {"devKey": "x"}]
+)
+def test_login_refuses_anything_else(client, changes):
+    response = login(client, **changes)
+    assert response.status_code == 400
+    [error] = response.json()
+    assert error["code"] == "BDC_1109" and error["message"] == "Invalid username or password"
+    assert error["severity"] == "ERROR" and error["category"] == "DOWNSTREAM" and error["timestamp"]
+
+
+def test_calls_need_the_session_and_dev_key(client, session):
+    assert call(client, session, "GET", "/vendors").status_code == 200
+    assert call(client, {"sessionId": session["sessionId"]}, "GET", "/vendors").status_code == 401
+    refused = call(client, {**session, "sessionId": "!nope"}, "GET", "/vendors")
+    assert refused.status_code == 401 and refused.json()[0]["code"] == "BDC_1017"
+
+
+def test_session_lapses_after_35_idle_minutes(client, session, clock):
+    clock.advance(minutes=34)
+    assert call(client, session, "GET", "/vendors").status_code == 200  # activity keeps it alive
+    clock.advance(minutes=34)
+    assert call(client, session, "GET", "/vendors").status_code == 200
+    clock.advance(minutes=35)
+    lapsed = call(client, session, "GET", "/vendors")
+    assert lapsed.status_code == 401
+    assert lapsed.json()[0]["code"] == "BDC_1017" and lapsed.json()[0]["message"] == "Session is invalid"
+
+
+def test_vendors_are_created_and_looked_up(client, session):
+    created = call(client, session, "POST", "/vendors", {"name": "Acme, Inc."}).json()
+    assert created["id"].startswith("009") and created["name"] == "Acme, Inc."
+    call(client, session, "POST", "/vendors", {"name": "Other"})
+    found = call(client, session, "GET", '/vendors?filters=name:eq:"Acme, Inc."').json()
+    assert [v["id"] for v in found["results"]] == [created["id"]]
+    assert [v["name"] for v in call(client, session, "GET", "/vendors?name=Other").json()["results"]] == ["Other"]
+    assert call(client, session, "GET", "/vendors?filters=name:like:x").status_code == 400
+    assert call(client, session, "GET", f"/vendors/{created['id']}").json()["name"] == "Acme, Inc."
+
+
+def test_bills_are_created_looked_up_and_carry_the_reference(client, session):
+    vendor = call(client, session, "POST", "/vendors", {"name": "Acme"}).json()
+    created = call(client, session, "POST", "/bills", new_bill(vendor["id"]))
+    assert created.status_code == 200, created.content
+    bill = created.json()
+    assert bill["id"].startswith("00n") and bill["amount"] == 100.0
+    assert Document.objects.get(provider="bill_com").reference == "item-3"
+    found = call(client, session, "GET", f"/bills?vendorId={vendor['id']}&invoiceNumber=SUP-1").json()["results"]
+    assert [b["id"] for b in found] == [bill["id"]]
+    assert call(client, session, "GET", f"/bills?vendorId={vendor['id']}&invoiceNumber=SUP-2").json()["results"] == []
+    filtered = call(client, session, "GET", '/bills?filters=invoice.invoiceNumber:eq:"SUP-1"').json()["results"]
+    assert [b["id"] for b in filtered] == [bill["id"]]
+    assert call(client, session, "GET", f"/bills/{bill['id']}").json()["id"] == bill["id"]
+
+
+def test_bill_validation(client, session):
+    vendor = call(client, session, "POST", "/vendors", {"name": "Acme"}).json()
+    assert call(client, session, "POST", "/bills", new_bill("009missing")).status_code == 400
+    no_lines = {**new_bill(vendor["id"]), "billLineItems": []}
+    assert call(client, session, "POST", "/bills", no_lines).json()[0]["code"] == "BDC_1000"
+    assert not Document.objects.exists()
+
+
+def test_document_upload_to_a_bill(client, session):
+    vendor = call(client, session, "POST", "/vendors", {"name": "Acme"}).json()
+    bill = call(client, session, "POST", "/bills", new_bill(vendor["id"])).json()
+    response = client.post(
+        f"{V3}/documents/bills/{bill['id']}?name=invoice.pdf",
+        data=b"%PDF-1.4",
+        content_type="application/octet-stream",
+        headers=session,
+    )
+    assert response.status_code == 200 and response.json()["name"] == "invoice.pdf"
+    assert Document.objects.get(provider="bill_com").attachments.get().size == 8
+    missing = client.post(
+        f"{V3}/documents/bills/00nmissing?name=a.pdf", data=b"x", content_type="application/pdf", headers=session
+    )
+    assert missing.status_code == 404
+
+
+def test_three_concurrent_calls_per_organisation_then_bdc_1322(client, session):
+    with ExitStack() as stack:
+        for _ in range(3):
+            stack.enter_context(counters.concurrency_slot("bill_com:sandbox-org", 3))
+        limited = call(client, session, "GET", "/vendors")
+    assert limited.status_code == 429 and limited.json()[0]["code"] == "BDC_1322"
+    assert call(client, session, "GET", "/vendors").status_code == 200
+
+
+def test_logout_ends_the_session(client, session):
+    assert client.post(f"{V3}/logout", headers=session).status_code == 200
+    assert call(client, session, "GET", "/vendors").status_code == 401
