@@ -155,3 +155,32 @@ def consent(client, authorize_url: str, *, decision: str = "allow", orgs: int = 
     answer = client.post(parts.path, urlencode(form), content_type="application/x-www-form-urlencoded")
     assert answer.status_code == 302, answer.content
     return answer["Location"]
+
+
+def oauth_connect(client, business, user, provider: str):
+    """Connect an OAuth provider the way a person does: API start, sandbox consent, callback."""
+    from urllib.parse import urlsplit
+
+    from integrations.models import Connection
+
+    client.force_login(user)
+    started = client.post(
+        f"/api/v1/businesses/{business.id}/connections/", {"provider": provider}, content_type="application/json"
+    )
+    assert started.status_code == 202, started.content
+    location = urlsplit(consent(client, started.json()["authorize_url"]))
+    landed = client.get(f"{location.path}?{location.query}")
+    assert landed.status_code == 302, landed.content
+    return Connection.objects.for_business(business).get(provider=provider, status="active")
+
+
+def bill_com_connect(business, user):
+    from integrations.services import connection_start
+
+    credentials = {
+        "username": "sandbox",
+        "password": "sandbox",
+        "organization_id": "sandbox-org",
+        "dev_key": "sandbox-dev-key",
+    }
+    return connection_start(business=business, provider_key="bill_com", credentials=credentials, actor=user).connection

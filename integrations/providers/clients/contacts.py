@@ -1,4 +1,4 @@
-"""A short-lived cache of provider contact ids (suppliers, customers) in Redis.
+"""A short-lived cache of provider contact ids (suppliers, customers) and reference data in Redis.
 
 Looking a contact up before every document would double the calls against limits such as Xero's
 60 a minute; the id of "Office Supplies Co" in one ledger does not change from one bill to the next.

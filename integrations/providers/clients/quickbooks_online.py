@@ -74,12 +74,33 @@ class QuickBooksOnlineClient(OAuthProviderClient):
             raise
         return created.json()[entity]["Id"]
 
+    def account_id(self, category: str) -> str:
+        """The ledger account of a category: by account number, by id, or by name ("429 General Expenses")."""
+        code, _, name = category.partition(" ")
+        accounts = cached_contact_id(
+            self.connection.pk,
+            "accounts",
+            "all",
+            lambda: json.dumps(self.query("select * from Account MAXRESULTS 1000").get("Account") or []),
+        )
+        for account in json.loads(accounts):
+            number = str(account.get("AcctNum") or "")
+            names = {str(account.get("Name", "")).lower(), str(account.get("FullyQualifiedName", "")).lower()}
+            if (
+                (number and number == code)
+                or account.get("Id") == code
+                or category.lower() in names
+                or (name and name.lower() in names)
+            ):
+                return account["Id"]
+        raise ValidationError(f"No QuickBooks Online account matches the category {category!r}.")
+
     def expense_line(self, doc: PublishDocument) -> dict:
         return {
             "DetailType": "AccountBasedExpenseLineDetail",
             "Amount": _money(doc.total),
             "Description": doc.line_description[:4000],
-            "AccountBasedExpenseLineDetail": {"AccountRef": {"value": doc.account_code}},
+            "AccountBasedExpenseLineDetail": {"AccountRef": {"value": self.account_id(doc.category)}},
         }
 
     def body_for(self, doc: PublishDocument) -> tuple[str, dict]:
