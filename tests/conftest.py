@@ -95,37 +95,6 @@ def connect():
     return make
 
 
-class InProcessProvider:
-    """A WSGI app that serves provider HTTP from our own URL stack without closing the test's connection.
-
-    Django closes database connections at the start and end of every request; inside a test that
-    would end the test's transaction, so (as Django's test client does) those signals are held back
-    while the request runs and the body is buffered before they come back.
-    """
-
-    def __init__(self):
-        from django.core.handlers.wsgi import WSGIHandler
-
-        self.handler = WSGIHandler()
-
-    def __call__(self, environ, start_response):
-        from django.core.signals import request_finished, request_started
-        from django.db import close_old_connections
-
-        started = request_started.disconnect(close_old_connections)
-        finished = request_finished.disconnect(close_old_connections)
-        try:
-            response = self.handler(environ, start_response)
-            body = b"".join(response)
-            response.close()
-        finally:
-            if started:
-                request_started.connect(close_old_connections)
-            if finished:
-                request_finished.connect(close_old_connections)
-        return [body]
-
-
 @pytest.fixture
 def sandbox_http(settings):
     """Provider HTTP goes, in-process, through the real URL stack into the provider sandbox.
@@ -133,12 +102,11 @@ def sandbox_http(settings):
     httpx's WSGI transport stands in for the network only: our clients, authlib, the sandbox's
     views and the database are all real (and share the test's transaction).
     """
-    import httpx
-
     from integrations import http
+    from integrations.inprocess import transport
 
     settings.SITE_URL = "http://testserver"
-    http.set_transport(httpx.WSGITransport(app=InProcessProvider()))
+    http.set_transport(transport())
     yield
     http.set_transport(None)
 

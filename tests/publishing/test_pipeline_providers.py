@@ -7,6 +7,7 @@ import pytest
 from django.core.files.base import ContentFile
 
 from integrations import http
+from integrations.inprocess import InProcessProvider
 from integrations.models import ConnectionStatus
 from integrations.sandbox import selectors as sandbox
 from integrations.sandbox.services import set_fault
@@ -15,7 +16,7 @@ from publishing.models import Item, ItemState, PublishJob, PublishJobStatus
 from publishing.pipeline import items_publish
 from publishing.services import item_create
 from publishing.worker import RECONNECT_MESSAGE, job_run
-from tests.conftest import InProcessProvider, bill_com_connect, oauth_connect
+from tests.conftest import bill_com_connect, oauth_connect
 from tests.xero_spec import ValidatingTransport
 
 PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"

@@ -1,0 +1,53 @@
+"""Demo connections, made through the real flows against the provider sandbox (in-process).
+
+Acme Trading Ltd: Xero (main) and Bill.com (additional); default publishing integration Bill.com,
+default expense claims integration Xero. Globex Corporation: QuickBooks Online. Initech: none.
+"""
+
+from accounts.models import Business, User
+from integrations import services
+from integrations.inprocess import press_allow_access, provider_http_in_process
+from integrations.models import Connection, ConnectionStatus
+
+SANDBOX_BILL_COM = {
+    "username": "sandbox",
+    "password": "sandbox",
+    "organization_id": "sandbox-org",
+    "dev_key": "sandbox-dev-key",
+}
+
+
+def _connected(business: Business, provider: str) -> Connection | None:
+    return Connection.objects.for_business(business).filter(provider=provider, status=ConnectionStatus.ACTIVE).first()
+
+
+def _oauth(business: Business, user: User, provider: str) -> Connection:
+    existing = _connected(business, provider)
+    if existing:
+        return existing
+    started = services.connection_start(business=business, provider_key=provider, credentials=None, actor=user)
+    params = press_allow_access(started.authorize_url)
+    outcome = services.oauth_callback(user=user, params=params)
+    return outcome.connection
+
+
+def seed_connections() -> None:
+    acme = Business.objects.get(name="Acme Trading Ltd")
+    globex = Business.objects.get(name="Globex Corporation")
+    acme_admin = User.objects.get(email="admin@acme.test")
+    globex_admin = User.objects.get(email="admin@globex.test")
+    with provider_http_in_process():
+        xero = _oauth(acme, acme_admin, "xero")
+        bill_com = (
+            _connected(acme, "bill_com")
+            or services.connection_start(
+                business=acme, provider_key="bill_com", credentials=SANDBOX_BILL_COM, actor=acme_admin
+            ).connection
+        )
+        services.publishing_defaults_set(
+            business=acme,
+            actor=acme_admin,
+            default_publishing_connection=bill_com.id,
+            default_expense_claims_connection=xero.id,
+        )
+        _oauth(globex, globex_admin, "quickbooks_online")
