@@ -158,7 +158,9 @@ def connection_start(*, business: Business, provider_key: str, credentials: dict
         try:
             result = provider.connect_with_credentials(credentials=credentials or {})
         except CredentialsRefused as exc:
-            raise ApplicationError("invalid_credentials", exc.message) from None
+            raise ApplicationError(
+                "invalid_credentials", f"{provider.name} refused these details: {exc.message}"
+            ) from None
         except TransientError as exc:
             raise ApplicationError(
                 "provider_unavailable", f"{provider.name} could not be reached: {exc.message}", status_code=502
@@ -199,7 +201,9 @@ def connection_reconnect_start(
         try:
             result = provider.connect_with_credentials(credentials=credentials or {})
         except CredentialsRefused as exc:
-            raise ApplicationError("invalid_credentials", exc.message) from None
+            raise ApplicationError(
+                "invalid_credentials", f"{provider.name} refused these details: {exc.message}"
+            ) from None
         return ConnectStart(connection=_connection_renew(connection=connection, result=result, actor=actor))
     raise ApplicationError("not_reconnectable", f"{provider.name} reconnects from the Web Connector on your PC.")
 
