@@ -20,7 +20,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from integrations.models import ConnectionStatus
+from integrations.models import Connection, ConnectionStatus
 from integrations.providers import registry
 from integrations.providers.base import (
     AuthError,
@@ -116,7 +116,11 @@ def document_for(item: Item, job: PublishJob) -> PublishDocument:
 
 
 def _call_provider(job: PublishJob) -> ExternalRef:
-    connection = job.connection
+    # Read the connection afresh: it may have been disconnected or expired since the job was queued.
+    connection = Connection.objects.for_business(job.business_id).get(pk=job.connection_id)
+    job.connection = connection
+    if connection.status == ConnectionStatus.DISCONNECTED:
+        raise ValidationError(f"{connection.name} was disconnected before this item was published.")
     if connection.status != ConnectionStatus.ACTIVE:
         raise AuthError(f"{connection.name} needs to be reconnected.")
     provider = registry.get(connection.provider)
