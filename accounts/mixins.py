@@ -31,8 +31,14 @@ class BusinessViewMixin(LoginRequiredMixin):
         return super().dispatch(request, *args, **kwargs)
 
     def get_context_data(self, **kwargs):
+        from integrations.selectors import connections_needing_reconnect
+
         context = super().get_context_data(**kwargs)
-        context.update(access=self.access, business=self.business)
+        context.update(
+            access=self.access,
+            business=self.business,
+            expired_connections=connections_needing_reconnect(business=self.business),
+        )
         return context
 
 

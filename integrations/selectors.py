@@ -1,7 +1,7 @@
 """Reads about connections."""
 
 from accounts.models import Business
-from integrations.models import LIVE_STATUSES, Connection, ProviderKind
+from integrations.models import LIVE_STATUSES, Connection, ConnectionStatus, ProviderKind
 
 
 def connections_live(*, business: Business):
@@ -11,3 +11,8 @@ def connections_live(*, business: Business):
 
 def main_connection_for(*, business: Business) -> Connection | None:
     return connections_live(business=business).filter(kind=ProviderKind.MAIN).first()
+
+
+def connections_needing_reconnect(*, business: Business) -> list[Connection]:
+    """Connections whose authorisation expired: every page of the business says so until fixed."""
+    return list(connections_live(business=business).filter(status=ConnectionStatus.NEEDS_RECONNECT))

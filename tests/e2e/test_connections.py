@@ -107,3 +107,27 @@ def test_standard_user_sees_connections_read_only(page, shot):
     expect(page.get_by_test_id("read-only-note")).to_be_visible()
     expect(page.get_by_role("button", name="Connect", exact=True)).to_have_count(0)
     shot("connections-10-read-only")
+
+
+def test_expired_connection_shows_reconnect_and_reconnecting_restores_it(page, shot):
+    from integrations.models import Connection
+    from integrations.services import connection_mark_needs_reconnect
+
+    seed_accounts()
+    sign_in(page, "admin@initech.test")
+    open_connections(page)
+    page.get_by_role("button", name="Connect", exact=True).click()
+    page.get_by_role("button", name="Connect Xero").click()
+    page.get_by_role("button", name="Allow access").click()
+    expect(page.get_by_text("Xero is connected")).to_be_visible()
+    xero = Connection.objects.unscoped().get(business__name="Initech", provider="xero")
+    connection_mark_needs_reconnect(connection=xero, reason="Xero refused the refresh token.")
+    page.reload()
+    expect(page.get_by_test_id("main-connection")).to_contain_text("Needs reconnect")
+    page.locator("#org-switcher").click()
+    shot("connections-11-needs-reconnect")
+    page.keyboard.press("Escape")
+    page.get_by_role("button", name="Reconnect").click()
+    page.get_by_role("button", name="Allow access").click()
+    expect(page.get_by_text("Xero is reconnected")).to_be_visible()
+    expect(page.get_by_test_id("main-connection")).to_contain_text("Active")

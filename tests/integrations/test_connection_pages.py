@@ -136,3 +136,14 @@ def test_qwc_file_downloads_for_the_web_connector_connection(client, world):
     body = response.content.decode()
     assert "<QBWCXML>" in body and f"<UserName>{qbd.external_tenant_id}</UserName>" in body
     assert "/qbwc/" in body
+
+
+def test_every_page_of_the_business_warns_while_a_connection_needs_reconnect(client, world, connect):
+    xero = connect(world.a, "xero")
+    client.force_login(world.users["standard"])
+    assert 'data-testid="reconnect-banner"' not in client.get(page(world.a, "costs_inbox")).content.decode()
+    connection_mark_needs_reconnect(connection=xero, reason="expired")
+    for name in ("costs_inbox", "sales_list", "connections"):
+        assert 'data-testid="reconnect-banner"' in client.get(page(world.a, name)).content.decode(), name
+    client.force_login(world.users["b_admin"])
+    assert 'data-testid="reconnect-banner"' not in client.get(page(world.b, "costs_inbox")).content.decode(), "leaked"
