@@ -6,6 +6,7 @@ keeps them running for as long as this process lives.
 
     python -m dext_connections.devstack run      # migrate, seed the demo, serve web + worker + beat
     python -m dext_connections.devstack test ... # run pytest with the same services
+    python -m dext_connections.devstack bench bench/publish.py  # run a benchmark with the same services
     python -m dext_connections.devstack env      # print the URLs (services stay up until Ctrl-C)
 """
 
@@ -142,12 +143,24 @@ def test(args: list[str]) -> int:
     return subprocess.call([PYTHON, "-m", "pytest", *args], cwd=ROOT)
 
 
+def bench(args: list[str]) -> int:
+    """Run a benchmark script (``bench/*.py``) with the same services as the tests."""
+    if not args:
+        print("usage: python -m dext_connections.devstack bench bench/<script>.py [args]")
+        return 2
+    keep = ensure_services()  # noqa: F841
+    os.environ["DJANGO_ENV"] = "test"
+    return subprocess.call([PYTHON, *args], cwd=ROOT)
+
+
 def main() -> int:
     command = sys.argv[1] if len(sys.argv) > 1 else "run"
     if command == "run":
         return run()
     if command == "test":
         return test(sys.argv[2:])
+    if command == "bench":
+        return bench(sys.argv[2:])
     if command == "env":
         keep = ensure_services()  # noqa: F841
         print(f"DATABASE_URL={os.environ['DATABASE_URL']}\nREDIS_URL={os.environ['REDIS_URL']}", flush=True)

@@ -185,6 +185,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {
+        "ProviderKindEnum": ["main", "additional"],
+        "ItemKindEnum": "publishing.models.ItemKind",
+        "ItemStateEnum": "publishing.models.ItemState",
+    },
 }
 
 # Celery: Redis carries messages and counters only; PostgreSQL is the source of truth.

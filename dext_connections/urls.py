@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import admin
 from django.http import JsonResponse
 from django.urls import include, path
@@ -9,21 +10,18 @@ from accounts import views as account_views
 from dext_connections.health import healthz
 from integrations import apis as integration_apis
 from integrations import urls as integration_urls
-from publishing import views as publishing_views
+from publishing import urls as publishing_urls
 
 api_v1 = [
     path("auth/token/", account_apis.AuthTokenApi.as_view(), name="api_auth_token"),
     path("me/", account_apis.MeApi.as_view(), name="api_me"),
     path("businesses/<uuid:business_id>/", account_apis.BusinessDetailApi.as_view(), name="api_business_detail"),
     path("businesses/<uuid:business_id>/", include(integration_urls.api_urls)),
+    path("businesses/<uuid:business_id>/", include(publishing_urls.api_urls)),
     path("providers/", integration_apis.ProvidersApi.as_view(), name="api_providers"),
 ]
 
-business_pages = [
-    path("costs/", publishing_views.CostsInboxView.as_view(), name="costs_inbox"),
-    path("sales/", publishing_views.SalesView.as_view(), name="sales_list"),
-    path("expense-claims/", publishing_views.ExpenseClaimsView.as_view(), name="expense_claims_list"),
-]
+business_pages = publishing_urls.page_urls
 
 urlpatterns = [
     path("", account_views.home, name="home"),
@@ -38,6 +36,9 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api_schema"), name="api_docs"),
 ]
+
+if settings.SANDBOX_ENABLED:
+    urlpatterns.append(path("sandbox/", include("integrations.sandbox.urls")))
 
 
 def handler404(request, exception=None):

@@ -16,3 +16,13 @@ def main_connection_for(*, business: Business) -> Connection | None:
 def connections_needing_reconnect(*, business: Business) -> list[Connection]:
     """Connections whose authorisation expired: every page of the business says so until fixed."""
     return list(connections_live(business=business).filter(status=ConnectionStatus.NEEDS_RECONNECT))
+
+
+def main_connections_for(*, business_ids: list) -> dict:
+    """The live main connection of each of these businesses (already checked to be reachable), by id."""
+    if not business_ids:
+        return {}
+    rows = Connection.objects.unscoped().filter(
+        business_id__in=business_ids, kind=ProviderKind.MAIN, status__in=LIVE_STATUSES
+    )
+    return {c.business_id: c for c in rows}

@@ -47,8 +47,10 @@ def items_publish(
     actor: User | None,
     queue: str = "publish_interactive",
     automatic: bool = False,
+    dispatch: bool = True,
 ) -> BulkResult:
-    """Queue items for publishing: the ``queued`` state and a job row in one transaction; tasks on commit."""
+    """Queue items for publishing: the ``queued`` state and a job row in one transaction; tasks on commit
+    (``dispatch=False``: no task is sent, for callers that run the jobs themselves)."""
     from publishing.services import item_missing_fields
 
     assert queue in QUEUES
@@ -117,6 +119,6 @@ def items_publish(
             PublishJob.objects.bulk_create(jobs)
             ItemHistory.objects.bulk_create(history)
         result.updated = len(jobs)
-        if to_send:
+        if to_send and dispatch:
             transaction.on_commit(lambda: _send(to_send, queue))
     return result

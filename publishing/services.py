@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 
 from django.db import IntegrityError, transaction
@@ -216,6 +217,8 @@ def item_create(
         raise ApplicationError(
             "invalid", "Unknown kind.", extra={"errors": {"kind": [f"Choose one of {', '.join(ItemKind.values)}."]}}
         )
+    if attachment is not None:
+        attachment_check(attachment)
     with transaction.atomic():
         item = Item(business=business, kind=kind, created_by=actor if actor and actor.is_authenticated else None)
         for name, value in fields.items():
@@ -228,9 +231,10 @@ def item_create(
             item.supplier = supplier_get_or_create(business=business, name=contact_name or "")
             if item.supplier is not None:
                 rule = SupplierRule.objects.for_business(business).filter(supplier=item.supplier).first()
+                if rule is not None and rule.currency and not fields.get("currency"):
+                    item.currency = rule.currency  # the model's default currency must not hide the rule's
                 _apply_supplier_rule(item, rule)
         if attachment is not None:
-            attachment_check(attachment)
             item.attachment = attachment
         _refresh_state(item)
         item.save()
@@ -785,6 +789,9 @@ _BULK_INTEGRATION_SQL = """
 WITH target AS (
     SELECT i.id, i.integration_id AS before_id FROM publishing_item i
     WHERE i.business_id = %(business)s AND i.id = ANY(%(ids)s::uuid[])
+      AND i.state IN ('to_review', 'ready') AND i.kind = ANY(%(kinds)s)
+    ORDER BY i.id
+    FOR UPDATE
 ), changed AS (
     UPDATE publishing_item i
     SET integration_id = %(connection)s, integration_source = 'manual',
@@ -805,61 +812,75 @@ SELECT count(*), COALESCE(
 FROM changed
 """
 
+# After the UPDATE, in the same transaction: the requested items it did not take, and why.
+_BULK_INTEGRATION_LEFT_SQL = """
+SELECT id, kind, state FROM publishing_item
+WHERE business_id = %(business)s AND id = ANY(%(ids)s::uuid[])
+  AND NOT (state IN ('to_review', 'ready') AND kind = ANY(%(kinds)s))
+"""
+
 
 def items_set_integration_bulk(*, business: Business, actor: User | None, item_ids, connection_id) -> BulkResult:
     """A hand-made choice for many items at once, set-based: one UPDATE, one INSERT…SELECT, one audit row.
 
-    Refused per item: sales to anything but the main connection (``sales_main_only``), a kind the
-    connection does not take (``kind_not_supported``), items queued, published or archived
-    (``item_not_editable``) and unknown ids (``not_found``).
+    The allowed items (unpublished, of a kind the connection takes, not sales) are locked in id order
+    and changed by one statement that also writes their history; one more query finds the others and
+    why they were refused: sales to anything but the main connection (``sales_main_only``; sales to the
+    main connection are already there), a kind the connection does not take (``kind_not_supported``),
+    items queued, published or archived (``item_not_editable``) and unknown ids (``not_found``).
     """
     result = BulkResult()
     ids = _bulk_ids(item_ids, result)
     connection = _live_connection(business, connection_id)
     provider = registry.get_or_none(connection.provider)
     main = Connection.objects.for_business(business).filter(status__in=LIVE_STATUSES, kind=ProviderKind.MAIN).first()
-    is_main = main is not None and main.pk == connection.pk
-    allowed: list[uuid.UUID] = []
-    with transaction.atomic():
-        rows = _bulk_rows(business, ids)
+    kinds = [k for k in (ItemKind.COST, ItemKind.EXPENSE_CLAIM) if provider is not None and provider.accepts(k)]
+    params = {
+        "business": business.pk,
+        "ids": ids,
+        "kinds": kinds,
+        "connection": connection.pk,
+        "actor": actor.pk if actor is not None and actor.is_authenticated else None,
+        "reason": "Chosen by hand (bulk change)",
+    }
+    with transaction.atomic(), db_connection.cursor() as cursor:
+        cursor.execute(_BULK_INTEGRATION_SQL, params)
+        changed, before = cursor.fetchone()
+        left = {}
+        if changed < len(ids):  # only when something was not taken: which items, and why
+            cursor.execute(_BULK_INTEGRATION_LEFT_SQL, params)
+            left = {row[0]: (row[1], row[2]) for row in cursor.fetchall()}
+        result.updated = changed
         for item_id in ids:
-            row = rows.get(item_id)
-            if row is None:
-                result.refuse(item_id, "not_found", "No such item.")
-                continue
-            kind, state = row
+            if item_id not in left:
+                continue  # changed above, or not found (below)
+            kind, state = left[item_id]
             if state not in UNPUBLISHED_STATES:
                 label = ItemState(state).label.lower()
                 result.refuse(item_id, "item_not_editable", f"A {label} item's integration cannot change.")
+            elif kind == ItemKind.SALES and main is not None and main.pk == connection.pk:
+                result.updated += 1  # already there: sales always go to the main connection
             elif kind == ItemKind.SALES:
-                if is_main:
-                    result.updated += 1  # already there: sales always go to the main connection
-                else:
-                    result.refuse(
-                        item_id,
-                        "sales_main_only",
-                        f"Sales always go to the main accounting software{f' ({main.name})' if main else ''}.",
-                    )
-            elif provider is None or not provider.accepts(kind):
+                result.refuse(
+                    item_id,
+                    "sales_main_only",
+                    f"Sales always go to the main accounting software{f' ({main.name})' if main else ''}.",
+                )
+            else:
                 result.refuse(
                     item_id, "kind_not_supported", f"{connection.name} does not take {ItemKind(kind).label.lower()}s."
                 )
-            else:
-                allowed.append(item_id)
-        if allowed:
-            with db_connection.cursor() as cursor:
-                cursor.execute(
-                    _BULK_INTEGRATION_SQL,
-                    {
-                        "business": business.pk,
-                        "ids": allowed,
-                        "connection": connection.pk,
-                        "actor": actor.pk if actor is not None and actor.is_authenticated else None,
-                        "reason": "Chosen by hand (bulk change)",
-                    },
-                )
-                changed, before = cursor.fetchone()
-            result.updated += changed
+        if changed + len(left) < len(ids):  # some ids are not this business's items
+            cursor.execute(
+                "SELECT id FROM publishing_item WHERE business_id = %s AND id = ANY(%s::uuid[])", [business.pk, ids]
+            )
+            known = {row[0] for row in cursor.fetchall()}
+            for item_id in ids:
+                if item_id not in known:
+                    result.refuse(item_id, "not_found", "No such item.")
+        if changed:
+            if isinstance(before, str):  # Django leaves jsonb undecoded on a raw cursor
+                before = json.loads(before)
             audit_record(
                 business=business,
                 actor=actor,

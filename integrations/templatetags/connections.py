@@ -8,9 +8,12 @@ register = template.Library()
 
 
 @register.simple_tag
-def connection_status_badge(business):
-    """The main connection's status of a business, for the client switcher."""
-    connection = main_connection_for(business=business)
+def connection_status_badge(business, connections=None):
+    """The main connection's status of a business, for the client switcher.
+
+    ``connections`` (business id → main connection) comes from the context processor, read once.
+    """
+    connection = connections.get(business.id) if connections is not None else main_connection_for(business=business)
     if connection is None:
         return mark_safe(  # noqa: S308 - a constant
             '<span class="small text-body-secondary" data-status="none">'

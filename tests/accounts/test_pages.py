@@ -111,3 +111,22 @@ def test_two_tabs_on_two_clients_do_not_leak(client, world):
     for business in (world.a, world.client_c, world.a):
         content = client.get(reverse("costs_inbox", kwargs={"business_id": business.id})).content.decode()
         assert f'data-testid="current-business">{business.name}<' in content
+
+
+def test_client_switcher_costs_the_same_queries_for_two_clients_or_twenty(client, world, django_assert_max_num_queries):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.factories import BusinessFactory
+
+    user = world.users["practice_practice_admin"]
+    client.force_login(user)
+    url = reverse("sales_list", kwargs={"business_id": world.a.id})
+    with CaptureQueriesContext(connection) as few:
+        client.get(url)
+    for n in range(18):
+        BusinessFactory(name=f"Client {n}", practice=world.a.practice)
+    with CaptureQueriesContext(connection) as many:
+        content = client.get(url).content.decode()
+    assert "Client 17" in content or "All accounts" in content
+    assert len(many) == len(few), "the switcher's queries grow with the number of clients"

@@ -33,3 +33,25 @@ def test_seed_demo_if_empty_leaves_an_existing_database_alone(db):
     Business.objects.create(name="Someone's real business")
     call_command("seed_demo", "--if-empty")
     assert not Business.objects.filter(name="Acme Trading Ltd").exists()
+
+
+def test_full_demo_publishes_examples_through_the_sandbox_and_leaves_one_error(db, settings, tmp_path):
+    """The whole seed_demo: real sandbox grants, Acme's items, a few published for real, one failing."""
+    from integrations.sandbox import selectors as sandbox
+    from publishing.demo_published import BAD_CATEGORY
+    from publishing.models import Item, ItemState
+
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    settings.SITE_URL = "http://127.0.0.1:8000"
+    call_command("seed_demo")
+    acme = Business.objects.get(name="Acme Trading Ltd")
+    items = Item.objects.for_business(acme)
+    published = items.filter(state=ItemState.PUBLISHED)
+    assert published.count() >= 3
+    assert all(i.external_id and i.external_url for i in published)
+    received = {d["reference"] for p in ("xero", "bill_com") for d in sandbox.documents_list(provider=p)}
+    assert {str(i.pk) for i in published} <= received
+    failing = items.get(category=BAD_CATEGORY)
+    assert failing.state == ItemState.READY and failing.last_publish_error
+    call_command("seed_demo")  # idempotent: nothing is published twice
+    assert len(sandbox.documents_list(provider="xero")) + len(sandbox.documents_list(provider="bill_com")) == len(received)

@@ -24,4 +24,8 @@ class Command(BaseCommand):
 
 def _later_seeders():
     """Seeders of the other apps, in dependency order."""
-    return []
+    from integrations.demo import seed_connections
+    from publishing.demo import seed_items
+    from publishing.demo_published import seed_published_examples
+
+    return [seed_connections, seed_items, seed_published_examples]

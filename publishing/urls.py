@@ -1,0 +1,34 @@
+from django.urls import path
+
+from publishing import apis, views
+
+page_urls = [
+    path("costs/", views.CostsInboxView.as_view(), name="costs_inbox"),
+    path("sales/", views.SalesView.as_view(), name="sales_list"),
+    path("expense-claims/", views.ExpenseClaimsView.as_view(), name="expense_claims_list"),
+    path("upload/", views.UploadView.as_view(), name="item_upload"),
+    path("items/bulk/", views.ItemsBulkView.as_view(), name="items_bulk"),
+    path("items/<uuid:item_id>/", views.ItemDetailView.as_view(), name="item_detail"),
+    path("items/<uuid:item_id>/integration/", views.ItemIntegrationView.as_view(), name="item_integration"),
+    path("items/<uuid:item_id>/publish/", views.ItemPublishView.as_view(), name="item_publish"),
+    path("items/<uuid:item_id>/archive/", views.ItemArchiveView.as_view(), name="item_archive"),
+    path("items/<uuid:item_id>/attachment/", views.ItemAttachmentView.as_view(), name="item_attachment"),
+    path("settings/supplier-rules/", views.SupplierRulesView.as_view(), name="supplier_rules"),
+    path("settings/supplier-rules/new/", views.SupplierRuleFormView.as_view(), name="supplier_rule_create"),
+    path("settings/supplier-rules/<uuid:rule_id>/", views.SupplierRuleFormView.as_view(), name="supplier_rule_edit"),
+    path(
+        "settings/supplier-rules/<uuid:rule_id>/delete/",
+        views.SupplierRuleDeleteView.as_view(),
+        name="supplier_rule_delete",
+    ),
+]
+
+api_urls = [
+    path("suppliers/", apis.SuppliersApi.as_view(), name="api_suppliers"),
+    path("supplier-rules/", apis.SupplierRulesApi.as_view(), name="api_supplier_rules"),
+    path("supplier-rules/<str:rule_id>/", apis.SupplierRuleDetailApi.as_view(), name="api_supplier_rule_detail"),
+    path("items/", apis.ItemsApi.as_view(), name="api_items"),
+    path("items/bulk/", apis.ItemsBulkApi.as_view(), name="api_items_bulk"),
+    path("items/<str:item_id>/", apis.ItemDetailApi.as_view(), name="api_item_detail"),
+    path("items/<str:item_id>/publish/", apis.ItemPublishApi.as_view(), name="api_item_publish"),
+]
