@@ -10,7 +10,7 @@ from __future__ import annotations
 import uuid
 
 from django.contrib import messages
-from django.http import FileResponse, Http404, HttpResponseRedirect
+from django.http import FileResponse, Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.decorators import method_decorator
@@ -26,7 +26,7 @@ from accounts.permissions import Action, can, require
 from dext_connections.errors import ApplicationError
 from publishing import selectors, services
 from publishing.forms import AttachmentForm, ItemFieldsForm, SupplierRuleForm, UploadForm
-from publishing.models import UNPUBLISHED_STATES, IntegrationSource, ItemKind, ItemState
+from publishing.models import IN_FLIGHT_STATES, UNPUBLISHED_STATES, IntegrationSource, ItemKind, ItemState
 from publishing.pipeline import items_publish
 
 PAGE_SIZE = 50
@@ -106,6 +106,12 @@ def _row_context(view, connections: selectors.ConnectionsView, kind: str) -> dic
     }
 
 
+def state_label(item, web_connector_ids) -> str:
+    if item.state == ItemState.QUEUED and item.integration_id in web_connector_ids:
+        return "Waiting for QuickBooks Desktop"
+    return ItemState(item.state).label
+
+
 def _decorate_item(item, connections: selectors.ConnectionsView):
     item.integration_name = connections.name_of(item.integration_id)
     item.source_words = integration_source_words(item)
@@ -130,7 +136,9 @@ def _decorate_rows(items, connections: selectors.ConnectionsView, business) -> l
     """Prepare what each row shows, so that a page of rows is a plain loop in the template."""
     detail = reverse("item_detail", kwargs={"business_id": business.id, "item_id": _SENTINEL})
     integration = reverse("item_integration", kwargs={"business_id": business.id, "item_id": _SENTINEL})
+    row = reverse("item_row", kwargs={"business_id": business.id, "item_id": _SENTINEL})
     sentinel = str(_SENTINEL)
+    web_connector = {c.id for c in connections.live if c.provider == "quickbooks_desktop"}
     options: dict = {}
     for item in items:
         _decorate_item(item, connections)
@@ -140,7 +148,9 @@ def _decorate_rows(items, connections: selectors.ConnectionsView, business) -> l
         contact = item.customer if item.kind == ItemKind.SALES else item.supplier
         item.contact_name = contact.name if contact is not None else ""
         item.label = " ".join(part for part in (item.contact_name or "item", item.invoice_number) if part)
-        item.state_label = ItemState(item.state).label
+        item.state_label = state_label(item, web_connector)
+        # Rows in flight ask for themselves again until they land (htmx polling that stops by itself).
+        item.poll_url = row.replace(sentinel, item_id) if item.state in IN_FLIGHT_STATES else ""
         item.date_text = f"{item.date.day} {item.date:%b %Y}" if item.date else ""
         item.total_text = f"{item.total:,.2f}" if item.total is not None else ""
         item.tax_text = f"{item.tax:,.2f}" if item.tax is not None else ""
@@ -337,6 +347,42 @@ class ItemIntegrationView(BusinessViewMixin, View):
         return render(request, "publishing/_integration_field.html" if field else "publishing/_item_rows.html", context)
 
 
+class ItemRowView(BusinessViewMixin, View):
+    """One list row, for the row's own polling while it is queued or publishing."""
+
+    def get(self, request, business_id, item_id):
+        item = services.item_get(business=self.business, item_id=item_id)
+        connections = selectors.connections_for_items(business=self.business)
+        _decorate_rows([item], connections, self.business)
+        context = {
+            **_row_context(self, connections, item.kind),
+            "item": item,
+            "items": [item],
+            "contact_label": "Customer" if item.kind == ItemKind.SALES else "Supplier",
+            "business": self.business,
+            "access": self.access,
+        }
+        return render(request, "publishing/_item_rows.html", context)
+
+
+class ItemStatusView(BusinessViewMixin, View):
+    """The item page's publish status while in flight; once it lands, the page reloads itself."""
+
+    def get(self, request, business_id, item_id):
+        item = services.item_get(business=self.business, item_id=item_id)
+        if item.state in IN_FLIGHT_STATES:
+            connections = selectors.connections_for_items(business=self.business)
+            web_connector = {c.id for c in connections.live if c.provider == "quickbooks_desktop"}
+            return render(
+                request,
+                "publishing/_publish_status.html",
+                {"item": item, "business": self.business, "label": state_label(item, web_connector)},
+            )
+        response = HttpResponse(status=204)
+        response["HX-Refresh"] = "true"
+        return response
+
+
 class ItemDetailView(BusinessViewMixin, TemplateView):
     template_name = "publishing/item_detail.html"
     write_action = Action.EDIT_ITEMS
@@ -376,6 +422,7 @@ class ItemDetailView(BusinessViewMixin, TemplateView):
             list_url=reverse(LIST_URLS[item.kind], kwargs={"business_id": self.business.id}),
             list_title={ItemKind.COST: "Costs inbox", ItemKind.EXPENSE_CLAIM: "Expense claims"}.get(item.kind, "Sales"),
             editable=item.state not in (ItemState.QUEUED, ItemState.PUBLISHING),
+            state_label=state_label(item, {c.id for c in connections.live if c.provider == "quickbooks_desktop"}),
         )
         return context
 
