@@ -17,7 +17,7 @@ from publishing.pipeline import items_publish
 from publishing.services import item_create
 from publishing.worker import RECONNECT_MESSAGE, job_run
 from tests.conftest import bill_com_connect, oauth_connect
-from tests.xero_spec import ValidatingTransport
+from tests.xero_spec import ValidatingTransport, xero_openapi
 
 PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
 
@@ -25,6 +25,7 @@ PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\
 @pytest.fixture
 def xero_checked(sandbox_http):
     """Provider HTTP into the sandbox, every Xero request validated against Xero's OpenAPI document."""
+    xero_openapi()  # load (or fail on) the spec before any request
     transport = ValidatingTransport(httpx.WSGITransport(app=InProcessProvider()))
     http.set_transport(transport)
     yield transport
