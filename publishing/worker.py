@@ -59,7 +59,9 @@ def _claim(job_id) -> PublishJob | Retry | None:
     with transaction.atomic():
         job = (
             PublishJob.objects.unscoped()
-            .select_for_update(skip_locked=True)
+            # Lock the job row only: with the joined connection and item rows locked too, two workers
+            # claiming two jobs of one connection at once would skip each other's job and drop its message.
+            .select_for_update(skip_locked=True, of=("self",))
             .select_related("connection", "item")
             .filter(pk=job_id, status__in=(PublishJobStatus.PENDING, PublishJobStatus.CLAIMED))
             .first()
@@ -170,7 +172,12 @@ def _record(
     now = timezone.now()
     retry = None
     with transaction.atomic():
-        job = PublishJob.objects.unscoped().select_for_update().select_related("connection").get(pk=job.pk)
+        job = (
+            PublishJob.objects.unscoped()
+            .select_for_update(of=("self",))  # not the connection row, which every job of it shares
+            .select_related("connection")
+            .get(pk=job.pk)
+        )
         item = Item.objects.for_business(job.business_id).select_for_update().get(pk=job.item_id)
         PublishAttempt.objects.create(
             business_id=job.business_id,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import threading
 import time
 from email.utils import parsedate_to_datetime
 
@@ -24,6 +26,26 @@ def retry_after_seconds(response: httpx.Response, default: float = 5.0) -> float
             return default
 
 
+_shared: tuple[tuple, httpx.Client] | None = None
+_shared_lock = threading.Lock()
+
+
+def shared_http_client() -> httpx.Client:
+    """One HTTP client per process (for the current transport and timeout), shared by every provider call.
+
+    A new ``httpx.Client`` per call builds a new TLS context (the CA bundle parsed again, about half of a
+    publish job's CPU time) and a new connection; this one keeps both. httpx clients may be shared between
+    threads; a forked worker process makes its own (the key holds the process id).
+    """
+    global _shared
+    kwargs = http.client_kwargs()
+    key = (os.getpid(), kwargs.get("timeout"), id(kwargs.get("transport")))
+    with _shared_lock:
+        if _shared is None or _shared[0] != key:
+            _shared = (key, httpx.Client(**kwargs))
+        return _shared[1]
+
+
 class HttpProviderClient:
     """Base of the HTTP clients. Constructors have no side effects."""
 
@@ -41,8 +63,7 @@ class HttpProviderClient:
     def send(self, method: str, url: str, *, headers: dict | None = None, **kwargs) -> httpx.Response:
         """One HTTP call; every failure becomes AuthError, RateLimited, TransientError or ValidationError."""
         try:
-            with http.client() as client:
-                response = client.request(method, url, headers=headers or {}, **kwargs)
+            response = shared_http_client().request(method, url, headers=headers or {}, **kwargs)
         except httpx.TimeoutException:
             raise TransientError(f"{self.provider_name} did not answer in time.") from None
         except httpx.HTTPError as exc:

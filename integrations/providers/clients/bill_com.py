@@ -71,8 +71,10 @@ class BillComClient(HttpProviderClient):
             return found[0]["id"]
         return self.call("POST", "/vendors", json={"name": name, "accountType": "BUSINESS"}).json()["id"]
 
-    def existing_bill(self, vendor_id: str, invoice_number: str, reference: str) -> dict | None:
-        filters = f"vendorId:eq:{_quote(vendor_id)},invoice.invoiceNumber:eq:{_quote(invoice_number)}"
+    def existing_bill(self, invoice_number: str, reference: str) -> dict | None:
+        """Our bill for this item, if an earlier attempt made it: by invoice number, told apart by our
+        reference (not by vendor id, which differs if the vendor was made twice by racing workers)."""
+        filters = f"invoice.invoiceNumber:eq:{_quote(invoice_number)}"
         for bill in self.call("GET", "/bills", params={"filters": filters}).json().get("results") or []:
             if bill.get("description") == reference:
                 return bill
@@ -81,7 +83,7 @@ class BillComClient(HttpProviderClient):
     def publish(self, doc: PublishDocument) -> ExternalRef:
         vendor_id = self.vendor_id(doc.contact_name)
         invoice_number = doc.invoice_number or f"DEXT-{doc.reference[:8]}"
-        bill = self.existing_bill(vendor_id, invoice_number, doc.reference)
+        bill = self.existing_bill(invoice_number, doc.reference)
         if bill is None:
             body = {
                 "vendorId": vendor_id,

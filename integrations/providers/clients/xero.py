@@ -53,9 +53,16 @@ class XeroClient(OAuthProviderClient):
         contacts = found.get("Contacts") or []
         if contacts:
             return contacts[0]["ContactID"]
-        created = self.call(
-            "PUT", self.api("/Contacts"), params={"summarizeErrors": "true"}, json={"Contacts": [{"Name": name}]}
-        ).json()
+        try:
+            created = self.call(
+                "PUT", self.api("/Contacts"), params={"summarizeErrors": "true"}, json={"Contacts": [{"Name": name}]}
+            ).json()
+        except ValidationError:
+            # Another worker created it meanwhile (Xero refuses a second contact of one name): look it up again.
+            found = self.call("GET", self.api("/Contacts"), params={"where": f'Name=="{escaped}"'}).json()
+            if found.get("Contacts"):
+                return found["Contacts"][0]["ContactID"]
+            raise
         return created["Contacts"][0]["ContactID"]
 
     # ------------------------------------------------------------------ documents
