@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('publishing', '0001_initial'),
+        ("publishing", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='publishjob',
-            name='web_connector_step',
-            field=models.CharField(blank=True, help_text='QuickBooks Desktop: the next qbXML step.', max_length=20),
+            model_name="publishjob",
+            name="web_connector_step",
+            field=models.CharField(blank=True, help_text="QuickBooks Desktop: the next qbXML step.", max_length=20),
         ),
     ]

@@ -12,7 +12,6 @@ from integrations.qbwc.queue import use_work_source
 URL = "/qbwc/"
 
 
-
 class ListWork:
     """A work source as publishing will be one: a queue per connection, results recorded by key.
 
