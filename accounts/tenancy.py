@@ -5,6 +5,7 @@ forgotten scope is a crash in tests rather than a leak in production. ``unscoped
 deliberately loud escape hatch for the admin, workers and maintenance commands.
 """
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import models
 
 
@@ -13,7 +14,12 @@ class TenantScopeError(RuntimeError):
 
 
 class TenantQuerySet(models.QuerySet):
-    pass
+    def by_id(self, pk):
+        """The row with this id, or None when there is none or the id is malformed (never an error)."""
+        try:
+            return self.filter(pk=pk).first()
+        except (ValueError, TypeError, DjangoValidationError):
+            return None
 
 
 class TenantManager(models.Manager.from_queryset(TenantQuerySet)):

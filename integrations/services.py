@@ -12,7 +12,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -337,10 +336,7 @@ def oauth_choose_organisation(*, user: User, business: Business, state_id, organ
 
 
 def connection_get_live(*, business: Business, connection_id) -> Connection:
-    try:
-        connection = connections_live(business=business).filter(pk=connection_id).first()
-    except (ValueError, TypeError, DjangoValidationError):  # not a UUID
-        connection = None
+    connection = connections_live(business=business).by_id(connection_id)
     if connection is None:
         raise NotFound("No such connection.")
     return connection

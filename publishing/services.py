@@ -252,17 +252,11 @@ def item_create(
 
 
 def item_get(*, business: Business, item_id) -> Item:
-    try:
-        item = (
-            Item.objects.for_business(business)
-            .select_related("supplier", "customer", "integration", "integration_chosen_by")
-            .filter(pk=item_id)
-            .first()
-        )
-    except Exception as exc:  # a malformed id is simply not found
-        if exc.__class__.__name__ not in ("ValidationError", "ValueError"):
-            raise
-        item = None
+    item = (
+        Item.objects.for_business(business)
+        .select_related("supplier", "customer", "integration", "integration_chosen_by")
+        .by_id(item_id)
+    )
     if item is None:
         raise NotFound("No such item.")
     return item
@@ -330,14 +324,7 @@ def _check_integration_for(item: Item, connection: Connection, main: Connection 
 
 
 def _live_connection(business: Business, connection_id) -> Connection:
-    try:
-        connection = (
-            Connection.objects.for_business(business).filter(pk=connection_id, status__in=LIVE_STATUSES).first()
-        )
-    except Exception as exc:
-        if exc.__class__.__name__ not in ("ValidationError", "ValueError"):
-            raise
-        connection = None
+    connection = Connection.objects.for_business(business).filter(status__in=LIVE_STATUSES).by_id(connection_id)
     if connection is None:
         raise ApplicationError("invalid_connection", "That is not a connection of this business.")
     return connection
@@ -523,29 +510,14 @@ def _rule_snapshot(rule: SupplierRule) -> dict:
 
 
 def supplier_rule_get(*, business: Business, rule_id) -> SupplierRule:
-    try:
-        rule = (
-            SupplierRule.objects.for_business(business)
-            .select_related("supplier", "integration")
-            .filter(pk=rule_id)
-            .first()
-        )
-    except Exception as exc:  # a malformed id is simply not found
-        if exc.__class__.__name__ not in ("ValidationError", "ValueError"):
-            raise
-        rule = None
+    rule = SupplierRule.objects.for_business(business).select_related("supplier", "integration").by_id(rule_id)
     if rule is None:
         raise NotFound("No such supplier rule.")
     return rule
 
 
 def _rule_supplier(business: Business, supplier_id) -> Supplier:
-    try:
-        supplier = Supplier.objects.for_business(business).filter(pk=supplier_id).first()
-    except Exception as exc:
-        if exc.__class__.__name__ not in ("ValidationError", "ValueError"):
-            raise
-        supplier = None
+    supplier = Supplier.objects.for_business(business).by_id(supplier_id)
     if supplier is None:
         raise ApplicationError(
             "invalid",
