@@ -136,7 +136,12 @@ class Item(TenantModel):
         indexes = [
             # The inbox: one business, one kind, one tab, newest first, keyset on (created_at, id).
             models.Index(fields=["business", "kind", "state", "-created_at", "-id"], name="item_inbox"),
-            models.Index(fields=["business", "integration", "state"], name="item_by_integration"),
+            # The Integration filter of a tab, newest first (a filter matching nothing stays cheap).
+            models.Index(
+                fields=["business", "integration", "kind", "state", "-created_at", "-id"], name="item_integration_tab"
+            ),
+            # The items API without filters.
+            models.Index(fields=["business", "-created_at", "-id"], name="item_recent"),
             models.Index(fields=["business", "supplier", "state"], name="item_by_supplier"),
         ]
 
