@@ -53,6 +53,8 @@ def test_full_demo_publishes_examples_through_the_sandbox_and_leaves_one_error(d
     assert {str(i.pk) for i in published} <= received
     failing = items.get(category=BAD_CATEGORY)
     assert failing.state == ItemState.READY and failing.last_publish_error
+    assert list(items.exclude(last_publish_error=None)) == [failing], "only the intended example may fail"
+    assert items.filter(kind="sales", state=ItemState.PUBLISHED).exists()
     call_command("seed_demo")  # idempotent: nothing is published twice
     again = {d["reference"] for p in ("xero", "bill_com") for d in sandbox.documents_list(provider=p)}
     total = sum(len(sandbox.documents_list(provider=p)) for p in ("xero", "bill_com"))

@@ -220,3 +220,20 @@ def test_revoked_refresh_token_needs_reconnect_and_reconnecting_requeues(
     [job_run(job_id=job_id) for job_id in sent]
     item.refresh_from_db()
     assert item.state == ItemState.PUBLISHED and item.last_publish_error is None
+
+
+def test_xero_tax_rates_are_matched_by_name_or_refused_clearly(
+    client, world, xero_checked, sent, django_capture_on_commit_callbacks
+):
+    oauth_connect(client, world.a, world.users["business_admin"], "xero")
+    named = ready_item(world, "cost", n=31, tax_rate="20% (VAT on Expenses)")
+    sales = ready_item(world, "sales", n=32, tax_rate="20% (VAT on Income)")
+    unknown = ready_item(world, "cost", n=33, tax_rate="17.5% (old VAT)")
+    publish_and_run(world, [named, sales, unknown], sent, django_capture_on_commit_callbacks)
+    for item in (named, sales):
+        item.refresh_from_db()
+        assert item.state == ItemState.PUBLISHED, item.last_publish_error
+    detail = sandbox.document_detail(provider="xero", external_id=named.external_id)
+    assert "INPUT2" in str(detail), "the tax rate's name was not turned into Xero's TaxType"
+    unknown.refresh_from_db()
+    assert unknown.state == ItemState.READY and "17.5% (old VAT)" in unknown.last_publish_error

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from decimal import Decimal
 from urllib.parse import quote
 
@@ -75,8 +76,24 @@ class XeroClient(OAuthProviderClient):
             "AccountCode": doc.account_code,
         }
         if doc.tax_rate:
-            line["TaxType"] = doc.tax_rate.split(" ", 1)[0]
+            line["TaxType"] = self.tax_type(doc.tax_rate)
         return [line]
+
+    def tax_type(self, tax_rate: str) -> str:
+        """Xero's TaxType for a tax rate as people write it ("20% (VAT on Expenses)") or its code ("INPUT2")."""
+        rates = json.loads(
+            cached_contact_id(
+                self.connection.pk,
+                "tax-rates",
+                "all",
+                lambda: json.dumps(self.call("GET", self.api("/TaxRates")).json().get("TaxRates") or []),
+            )
+        )
+        wanted = " ".join(tax_rate.split()).lower()
+        for rate in rates:
+            if wanted in (str(rate.get("TaxType", "")).lower(), " ".join(str(rate.get("Name", "")).split()).lower()):
+                return rate["TaxType"]
+        raise ValidationError(f"No Xero tax rate matches {tax_rate!r}; choose one of this organisation's tax rates.")
 
     def invoice_body(self, doc: PublishDocument, contact_id: str) -> dict:
         invoice = {
