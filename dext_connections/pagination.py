@@ -77,3 +77,22 @@ def next_url(request, cursor: str | None) -> str | None:
     params = request.GET.copy()
     params["cursor"] = cursor
     return request.build_absolute_uri(f"{request.path}?{params.urlencode()}")
+
+
+def page_response(request, rows, cursor: str | None, serializer_class):
+    """The list envelope of API.md: ``{"results": [...], "next": url | null}``."""
+    from rest_framework.response import Response
+
+    return Response({"results": serializer_class(rows, many=True).data, "next": next_url(request, cursor)})
+
+
+def keyset_response(request, queryset, *, fields: tuple[str, str], serializer_class, descending: bool = True):
+    """One keyset page of ``queryset`` for an API list endpoint, sized and continued from the query string."""
+    rows, cursor = keyset_page(
+        queryset,
+        fields=fields,
+        cursor=request.GET.get("cursor"),
+        size=page_size_from(request.GET),
+        descending=descending,
+    )
+    return page_response(request, rows, cursor, serializer_class)

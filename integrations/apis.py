@@ -5,7 +5,7 @@ from rest_framework.views import APIView
 
 from accounts.mixins import BusinessAPIView
 from accounts.permissions import Action
-from dext_connections.pagination import keyset_page, next_url, page_size_from
+from dext_connections.pagination import keyset_response
 from integrations import services
 from integrations.audit import audit_entries_for
 from integrations.providers import registry
@@ -210,10 +210,9 @@ class AuditLogApi(BusinessAPIView):
         summary="The audit log (admin users and practice users)",
     )
     def get(self, request, business_id):
-        rows, cursor = keyset_page(
+        return keyset_response(
+            request,
             audit_entries_for(business=self.business),
             fields=("at", "id"),
-            cursor=request.GET.get("cursor"),
-            size=page_size_from(request.GET),
+            serializer_class=AuditEntrySerializer,
         )
-        return Response({"results": AuditEntrySerializer(rows, many=True).data, "next": next_url(request, cursor)})

@@ -21,7 +21,7 @@ from rest_framework.response import Response
 from accounts.mixins import BusinessAPIView
 from accounts.permissions import Action, require
 from dext_connections.errors import ApplicationError, Conflict, NotFound
-from dext_connections.pagination import keyset_page, next_url, page_size_from
+from dext_connections.pagination import keyset_response, page_response, page_size_from
 from publishing import selectors, services
 from publishing.models import AutoPublish, IntegrationSource, ItemKind, ItemState
 from publishing.pipeline import items_publish
@@ -136,14 +136,13 @@ class SuppliersApi(BusinessAPIView):
         operation_id="suppliers_list",
     )
     def get(self, request, business_id):
-        rows, cursor = keyset_page(
+        return keyset_response(
+            request,
             selectors.suppliers_list(business=self.business),
             fields=("name", "id"),
-            cursor=request.GET.get("cursor"),
-            size=page_size_from(request.GET),
+            serializer_class=SupplierOutput,
             descending=False,
         )
-        return Response({"results": SupplierOutput(rows, many=True).data, "next": next_url(request, cursor)})
 
     @extend_schema(
         request=SupplierCreateInput,
@@ -189,14 +188,13 @@ class SupplierRulesApi(BusinessAPIView):
         operation_id="supplier_rules_list",
     )
     def get(self, request, business_id):
-        rows, cursor = keyset_page(
+        return keyset_response(
+            request,
             selectors.supplier_rules_list(business=self.business),
             fields=("created_at", "id"),
-            cursor=request.GET.get("cursor"),
-            size=page_size_from(request.GET),
+            serializer_class=SupplierRuleOutput,
             descending=False,
         )
-        return Response({"results": SupplierRuleOutput(rows, many=True).data, "next": next_url(request, cursor)})
 
     @extend_schema(
         request=SupplierRuleCreateInput,
@@ -313,7 +311,7 @@ class ItemsApi(BusinessAPIView):
         rows, cursor = selectors.items_page(
             business=self.business, filters=filters, cursor=params.get("cursor"), size=page_size_from(params)
         )
-        return Response({"results": ItemOutput(rows, many=True).data, "next": next_url(request, cursor)})
+        return page_response(request, rows, cursor, ItemOutput)
 
     @extend_schema(
         request=ItemCreateInput,
