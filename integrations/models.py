@@ -74,6 +74,13 @@ class Connection(TenantModel):
         provider = registry.get_or_none(self.provider)
         return provider.name if provider else self.provider
 
+    def accepts(self, item_kind: str) -> bool:
+        """Whether this connection's provider takes items of ``item_kind`` (cost, expense_claim, sales)."""
+        from integrations.providers import registry
+
+        provider = registry.get_or_none(self.provider)
+        return provider is not None and provider.accepts(item_kind)
+
     @property
     def is_live(self) -> bool:
         return self.status in LIVE_STATUSES

@@ -415,7 +415,7 @@ def connection_disconnect(*, business: Business, connection_id, actor: User) -> 
             for attr in ("default_publishing_connection_id", "default_expense_claims_connection_id"):
                 if getattr(defaults, attr) == connection.id:
                     replacement = main
-                    if attr == "default_expense_claims_connection_id" and main and not _accepts(main, "expense_claim"):
+                    if attr == "default_expense_claims_connection_id" and main and not main.accepts("expense_claim"):
                         replacement = None
                     setattr(defaults, attr, replacement.id if replacement else None)
                     effects.defaults_moved += 1 if replacement else 0
@@ -464,11 +464,6 @@ def connection_mark_needs_reconnect(*, connection: Connection, reason: str) -> b
             after={"status": ConnectionStatus.NEEDS_RECONNECT, "reason": reason[:500]},
         )
     return bool(changed)
-
-
-def _accepts(connection: Connection, item_kind: str) -> bool:
-    provider = registry.get_or_none(connection.provider)
-    return bool(provider and provider.accepts(item_kind))
 
 
 def _defaults_snapshot(defaults: PublishingDefaults) -> dict:
@@ -522,7 +517,7 @@ def publishing_defaults_set(
                         "errors": {"default_expense_claims_connection": ["Not an active connection of this business."]}
                     },
                 )
-            if not _accepts(chosen, "expense_claim"):
+            if not chosen.accepts("expense_claim"):
                 raise ApplicationError(
                     "not_for_expense_claims",
                     f"{chosen.name} does not accept expense claims; choose another default expense claims integration.",

@@ -41,7 +41,7 @@ class ConnectionsView(BusinessViewMixin, TemplateView):
             can_view_audit=can(self.access, Action.VIEW_AUDIT_LOG),
             show_defaults=len(active) > 1,
             active=active,
-            claims_choices=[c for c in active if registry.get(c.provider).accepts("expense_claim")],
+            claims_choices=[c for c in active if c.accepts("expense_claim")],
             defaults=defaults,
             oauth=AuthKind.OAUTH2,
             credentials_auth=AuthKind.CREDENTIALS,

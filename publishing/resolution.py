@@ -20,7 +20,6 @@ from django.db import connection as db
 
 from accounts.models import Business, User
 from integrations.models import LIVE_STATUSES, Connection, ProviderKind, PublishingDefaults
-from integrations.providers import registry
 
 _RESOLVE_SQL = """
 WITH target AS (
@@ -74,20 +73,15 @@ def _accepts_expr(column: str) -> str:
 
 def _context(business: Business) -> dict:
     live = list(
-        Connection.objects.for_business(business).filter(status__in=LIVE_STATUSES).values("id", "provider", "kind")
+        Connection.objects.for_business(business).filter(status__in=LIVE_STATUSES).only("id", "provider", "kind")
     )
-    main = next((c["id"] for c in live if c["kind"] == ProviderKind.MAIN), None)
+    main = next((c.id for c in live if c.kind == ProviderKind.MAIN), None)
 
     def accepting(kind: str) -> list[uuid.UUID]:
-        out = []
-        for c in live:
-            provider = registry.get_or_none(c["provider"])
-            if provider and provider.accepts(kind):
-                out.append(c["id"])
-        return out
+        return [c.id for c in live if c.accepts(kind)]
 
     defaults = PublishingDefaults.objects.for_business(business).first()
-    live_ids = {c["id"] for c in live}
+    live_ids = {c.id for c in live}
     dp = defaults.default_publishing_connection_id if defaults else None
     dc = defaults.default_expense_claims_connection_id if defaults else None
     return {

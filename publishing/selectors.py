@@ -16,7 +16,6 @@ from accounts.models import Business
 from dext_connections.errors import ApplicationError
 from dext_connections.pagination import decode_cursor, keyset_page
 from integrations.models import Connection, ConnectionStatus, ProviderKind
-from integrations.providers import registry
 from integrations.selectors import connections_live
 from publishing.models import (
     Customer,
@@ -57,7 +56,7 @@ class ConnectionsView:
         return self.active_count > 1
 
     def accepting(self, kind: str) -> list[Connection]:
-        return [c for c in self.live if (p := registry.get_or_none(c.provider)) is not None and p.accepts(kind)]
+        return [c for c in self.live if c.accepts(kind)]
 
     def name_of(self, connection_id) -> str:
         if not connection_id:

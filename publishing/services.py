@@ -15,7 +15,6 @@ from accounts.models import Business, User
 from dext_connections.errors import ApplicationError, Conflict, NotFound
 from integrations.audit import audit_record
 from integrations.models import LIVE_STATUSES, Connection, ProviderKind
-from integrations.providers import registry
 from publishing.models import (
     IN_FLIGHT_STATES,
     OPEN_JOB_STATUSES,
@@ -316,8 +315,7 @@ def _check_integration_for(item: Item, connection: Connection, main: Connection 
             "sales_main_only",
             f"Sales always go to the main accounting software{f' ({main.name})' if main else ''}.",
         )
-    provider = registry.get_or_none(connection.provider)
-    if provider is None or not provider.accepts(item.kind):
+    if not connection.accepts(item.kind):
         raise ApplicationError(
             "kind_not_supported", f"{connection.name} does not take {item.get_kind_display().lower()}s."
         )
@@ -532,8 +530,7 @@ def _rule_integration(business: Business, connection_id) -> Connection | None:
     if connection_id in (None, ""):
         return None
     connection = _live_connection(business, connection_id)
-    provider = registry.get_or_none(connection.provider)
-    if provider is None or not provider.accepts(ItemKind.COST):
+    if not connection.accepts(ItemKind.COST):
         raise ApplicationError(
             "kind_not_supported", f"{connection.name} does not take costs, so a supplier rule cannot send them there."
         )
@@ -804,9 +801,8 @@ def items_set_integration_bulk(*, business: Business, actor: User | None, item_i
     result = BulkResult()
     ids = _bulk_ids(item_ids, result)
     connection = _live_connection(business, connection_id)
-    provider = registry.get_or_none(connection.provider)
     main = Connection.objects.for_business(business).filter(status__in=LIVE_STATUSES, kind=ProviderKind.MAIN).first()
-    kinds = [k for k in (ItemKind.COST, ItemKind.EXPENSE_CLAIM) if provider is not None and provider.accepts(k)]
+    kinds = [k for k in (ItemKind.COST, ItemKind.EXPENSE_CLAIM) if connection.accepts(k)]
     params = {
         "business": business.pk,
         "ids": ids,
