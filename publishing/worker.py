@@ -20,7 +20,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from integrations.models import Connection, ConnectionStatus
+from integrations.models import ConnectionStatus
 from integrations.providers import registry
 from integrations.providers.base import (
     AuthError,
@@ -62,7 +62,7 @@ def _claim(job_id) -> PublishJob | Retry | None:
             # Lock the job row only: with the joined connection and item rows locked too, two workers
             # claiming two jobs of one connection at once would skip each other's job and drop its message.
             .select_for_update(skip_locked=True, of=("self",))
-            .select_related("connection", "item")
+            .select_related("connection", "item__supplier", "item__customer")
             .filter(pk=job_id, status__in=(PublishJobStatus.PENDING, PublishJobStatus.CLAIMED))
             .first()
         )
@@ -118,16 +118,15 @@ def document_for(item: Item, job: PublishJob) -> PublishDocument:
 
 
 def _call_provider(job: PublishJob) -> ExternalRef:
-    # Read the connection afresh: it may have been disconnected or expired since the job was queued.
-    connection = Connection.objects.for_business(job.business_id).get(pk=job.connection_id)
-    job.connection = connection
+    # The connection and the item as the claim read them, a moment ago: it may have been disconnected or
+    # have expired since the job was queued. (An in-flight item cannot be edited, so the item is current.)
+    connection = job.connection
     if connection.status == ConnectionStatus.DISCONNECTED:
         raise ValidationError(f"{connection.name} was disconnected before this item was published.")
     if connection.status != ConnectionStatus.ACTIVE:
         raise AuthError(f"{connection.name} needs to be reconnected.")
     provider = registry.get(connection.provider)
-    item = Item.objects.for_business(job.business_id).select_related("supplier", "customer").get(pk=job.item_id)
-    document = document_for(item, job)
+    document = document_for(job.item, job)
     with provider_slot(
         connection_id=connection.pk,
         per_minute=provider.rate_limit_per_minute,
