@@ -1,4 +1,4 @@
-"""A short-lived cache of provider contact ids (suppliers, customers) and reference data in Redis.
+"""A short-lived Redis cache of provider look-ups: contact ids (suppliers, customers) and reference data.
 
 Looking a contact up before every document would double the calls against limits such as Xero's
 60 a minute; the id of "Office Supplies Co" in one ledger does not change from one bill to the next.
@@ -20,7 +20,7 @@ def _key(connection_id, kind: str, name: str) -> str:
     return f"contact:{connection_id}:{kind}:{digest}"
 
 
-def cached_contact_id(connection_id, kind: str, name: str, look_up: Callable[[], str]) -> str:
+def cached_lookup(connection_id, kind: str, name: str, look_up: Callable[[], str]) -> str:
     key = _key(connection_id, kind, name)
     try:
         found = _redis().get(key)

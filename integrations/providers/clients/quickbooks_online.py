@@ -9,7 +9,7 @@ import httpx
 
 from integrations import http
 from integrations.providers.base import ExternalRef, ValidationError
-from integrations.providers.clients.contacts import cached_contact_id
+from integrations.providers.clients.contacts import cached_lookup
 from integrations.providers.clients.oauth_client import OAuthProviderClient
 from integrations.providers.document import PublishDocument
 from integrations.providers.quickbooks_online import MINOR_VERSION
@@ -51,7 +51,7 @@ class QuickBooksOnlineClient(OAuthProviderClient):
         return response.json().get("QueryResponse", {})
 
     def entity_id(self, entity: str, name: str) -> str:
-        return cached_contact_id(self.connection.pk, entity, name, lambda: self._entity_id(entity, name))
+        return cached_lookup(self.connection.pk, entity, name, lambda: self._entity_id(entity, name))
 
     def _entity_id(self, entity: str, name: str) -> str:
         escaped = name.replace("\\", "\\\\").replace("'", "\\'")
@@ -77,7 +77,7 @@ class QuickBooksOnlineClient(OAuthProviderClient):
     def account_id(self, category: str) -> str:
         """The ledger account of a category: by account number, by id, or by name ("429 General Expenses")."""
         code, _, name = category.partition(" ")
-        accounts = cached_contact_id(
+        accounts = cached_lookup(
             self.connection.pk,
             "accounts",
             "all",

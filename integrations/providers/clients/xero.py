@@ -10,7 +10,7 @@ import httpx
 
 from integrations import http
 from integrations.providers.base import ExternalRef, ValidationError
-from integrations.providers.clients.contacts import cached_contact_id
+from integrations.providers.clients.contacts import cached_lookup
 from integrations.providers.clients.oauth_client import OAuthProviderClient
 from integrations.providers.document import PublishDocument
 
@@ -46,7 +46,7 @@ class XeroClient(OAuthProviderClient):
     # ------------------------------------------------------------------ contacts
 
     def contact_id(self, name: str) -> str:
-        return cached_contact_id(self.connection.pk, "contact", name, lambda: self._contact_id(name))
+        return cached_lookup(self.connection.pk, "contact", name, lambda: self._contact_id(name))
 
     def _contact_id(self, name: str) -> str:
         escaped = name.replace('"', '\\"')
@@ -82,7 +82,7 @@ class XeroClient(OAuthProviderClient):
     def tax_type(self, tax_rate: str) -> str:
         """Xero's TaxType for a tax rate as people write it ("20% (VAT on Expenses)") or its code ("INPUT2")."""
         rates = json.loads(
-            cached_contact_id(
+            cached_lookup(
                 self.connection.pk,
                 "tax-rates",
                 "all",
