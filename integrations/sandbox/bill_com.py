@@ -270,8 +270,35 @@ def _bills(organisation: Organisation):
     return Document.objects.filter(provider=BILL_COM, organisation=organisation, type="Bill")
 
 
+BULK_BILLS_MAX = 100
+
+
 def bill_create(*, call: Call, raw: bytes) -> dict:
-    element = _parse(raw)
+    return _bill_save(call, _parse(raw))
+
+
+def bills_bulk_create(*, call: Call, raw: bytes) -> list[dict]:
+    """``POST /v3/bills/bulk``: every bill is made, or none (the first refusal names its bill)."""
+    try:
+        payload = json.loads(raw or b"null")
+    except (ValueError, UnicodeDecodeError):
+        payload = None
+    if not isinstance(payload, list) or not payload or not all(isinstance(e, dict) for e in payload):
+        raise _invalid("The request body must be a JSON array of bills")
+    if len(payload) > BULK_BILLS_MAX:
+        raise _invalid(f"A bulk request takes at most {BULK_BILLS_MAX} bills")
+    with transaction.atomic():
+        created = []
+        for index, element in enumerate(payload):
+            try:
+                created.append(_bill_save(call, element))
+            except SandboxError as error:
+                message = error.body[0]["message"] if isinstance(error.body, list) and error.body else str(error)
+                raise _invalid(f"Bill {index + 1}: {message}") from None
+    return created
+
+
+def _bill_save(call: Call, element: dict) -> dict:
     vendor = _vendors(call.organisation).filter(external_id=str(element.get("vendorId") or "")).first()
     if vendor is None:
         raise _invalid("vendorId is missing or is not a vendor of this organization")

@@ -508,6 +508,45 @@ def entity_create(*, call: Call, entity: str, raw: bytes, request_id: str) -> tu
     return idempotency.replay_or_run(provider=QBO, organisation=call.organisation, key=request_id, run=run)
 
 
+BATCH_MAX = 10  # "up to 10 payloads with a single batch operation"
+BATCH_PER_MINUTE = 40  # "up to 40 [batch] requests per minute" per company
+
+
+def batch(*, call: Call, raw: bytes, request_id: str) -> tuple[int, dict, bool]:
+    """``POST …/batch``: create operations, each answered on its own (its entity, or its Fault), in order."""
+    if len(request_id) > REQUEST_ID_MAX:
+        raise _fault("Invalid requestid", "requestid must be 50 characters or fewer", "2000")
+    operations = _parse(raw).get("BatchItemRequest")
+    if not isinstance(operations, list) or not operations or not all(isinstance(o, dict) for o in operations):
+        raise _required("BatchItemRequest")
+    if len(operations) > BATCH_MAX:
+        raise _fault("Batch too large", f"A batch takes at most {BATCH_MAX} operations", "2000")
+    try:
+        counters.calls_count(
+            [counters.Limit(f"qbo:batch:{call.organisation.external_id}", 60, BATCH_PER_MINUTE, "batch")]
+        )
+    except counters.LimitExceeded as exceeded:
+        raise _throttled(exceeded.retry_after) from None
+
+    def run() -> tuple[int, dict]:
+        answers = []
+        for operation in operations:
+            answer = {"bId": str(operation.get("bId", ""))}
+            entity = next((name for name in CREATABLE.values() if isinstance(operation.get(name), dict)), None)
+            if operation.get("operation") != "create" or entity is None:
+                fault = _fault("Unsupported Operation", "The sandbox's batch takes create operations", "500")
+                answers.append(answer | {"Fault": fault.body["Fault"]})
+                continue
+            try:
+                with transaction.atomic():
+                    answers.append(answer | {entity: _save(call, entity, operation[entity])})
+            except SandboxError as error:
+                answers.append(answer | {"Fault": error.body["Fault"]})
+        return 200, {"BatchItemResponse": answers, "time": _time()}
+
+    return idempotency.replay_or_run(provider=QBO, organisation=call.organisation, key=request_id, run=run)
+
+
 def entity_detail(*, call: Call, entity: str, entity_id: str) -> dict:
     organisation = call.organisation
     lowered = entity.lower()

@@ -51,6 +51,7 @@ urlpatterns = [
     ),
     path("quickbooks_online/v3/company/<str:realm_id>/query", quickbooks_online.query, name="qbo_query"),
     path("quickbooks_online/v3/company/<str:realm_id>/upload", quickbooks_online.upload, name="qbo_upload"),
+    path("quickbooks_online/v3/company/<str:realm_id>/batch", quickbooks_online.batch, name="qbo_batch"),
     path("quickbooks_online/v3/company/<str:realm_id>/<str:entity>", quickbooks_online.create, name="qbo_create"),
     path(
         "quickbooks_online/v3/company/<str:realm_id>/<str:entity>/<str:entity_id>",
@@ -74,6 +75,7 @@ urlpatterns = [
     path("bill_com/connect/v3/vendors", bill_com.vendors, name="bill_com_vendors"),
     path("bill_com/connect/v3/vendors/<str:vendor_id>", bill_com.vendor, name="bill_com_vendor"),
     path("bill_com/connect/v3/bills", bill_com.bills, name="bill_com_bills"),
+    path("bill_com/connect/v3/bills/bulk", bill_com.bills_bulk, name="bill_com_bills_bulk"),
     path("bill_com/connect/v3/bills/<str:bill_id>", bill_com.bill, name="bill_com_bill"),
     path("bill_com/connect/v3/documents/bills/<str:bill_id>", bill_com.bill_document, name="bill_com_bill_document"),
     # the sandbox's own, per provider

@@ -54,6 +54,11 @@ def bills(request: HttpRequest, call) -> HttpResponse:
     return respond(bill_com.bill_create(call=call, raw=request.body))
 
 
+@api_view(_guard, "POST")
+def bills_bulk(request: HttpRequest, call) -> HttpResponse:
+    return respond(bill_com.bills_bulk_create(call=call, raw=request.body))
+
+
 @api_view(_guard, "GET")
 def bill(request: HttpRequest, call, bill_id: str) -> HttpResponse:
     return respond(bill_com.bill_detail(call=call, bill_id=bill_id))

@@ -18,6 +18,12 @@ def create(request: HttpRequest, call, realm_id: str, entity: str) -> HttpRespon
     return respond(body, status=status, headers={"X-Sandbox-Idempotent-Replay": "true"} if replayed else None)
 
 
+@api_view(_guard, "POST")
+def batch(request: HttpRequest, call, realm_id: str) -> HttpResponse:
+    status, body, replayed = qbo.batch(call=call, raw=request.body, request_id=request.GET.get("requestid", ""))
+    return respond(body, status=status, headers={"X-Sandbox-Idempotent-Replay": "true"} if replayed else None)
+
+
 @api_view(_guard, "GET")
 def detail(request: HttpRequest, call, realm_id: str, entity: str, entity_id: str) -> HttpResponse:
     return respond(qbo.entity_detail(call=call, entity=entity, entity_id=entity_id))

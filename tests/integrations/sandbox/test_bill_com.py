@@ -141,3 +141,21 @@ def test_three_concurrent_calls_per_organisation_then_bdc_1322(client, session):
 def test_logout_ends_the_session(client, session):
     assert client.post(f"{V3}/logout", headers=session).status_code == 200
     assert call(client, session, "GET", "/vendors").status_code == 401
+
+
+def test_bulk_bills_are_all_made_or_none(client, session):
+    vendor = call(client, session, "POST", "/vendors", {"name": "Acme"}).json()
+    bills = [new_bill(vendor["id"], f"SUP-{n}", f"item-{n}") for n in (1, 2)]
+    made = call(client, session, "POST", "/bills/bulk", bills)
+    assert made.status_code == 200, made.content
+    assert [b["invoice"]["invoiceNumber"] for b in made.json()] == ["SUP-1", "SUP-2"]
+    assert sorted(Document.objects.values_list("reference", flat=True)) == ["item-1", "item-2"]
+    refused = call(
+        client, session, "POST", "/bills/bulk", [new_bill(vendor["id"], "SUP-3"), new_bill("009missing", "SUP-4")]
+    )
+    assert refused.status_code == 400 and refused.json()[0]["message"].startswith("Bill 2:")
+    assert Document.objects.count() == 2, "a refused bulk request made a bill"
+    too_many = [new_bill(vendor["id"], f"SUP-{n}") for n in range(101)]
+    assert call(client, session, "POST", "/bills/bulk", too_many).status_code == 400
+    assert call(client, session, "POST", "/bills/bulk", {"not": "a list"}).status_code == 400
+    assert Document.objects.count() == 2

@@ -193,3 +193,40 @@ def test_rate_limit_per_realm_answers_429(client, qbo, monkeypatch):
     assert statuses == [200, 200, 200, 429]
     limited = get(client, qbo, "/query?query=" + quote("select * from Account"))
     assert limited.json()["Fault"]["Error"][0]["code"] == "3001" and int(limited["Retry-After"]) >= 1
+
+
+def test_batch_answers_each_operation_and_replays_by_requestid(client, qbo):
+    vendor_id = vendor(client, qbo)["Id"]
+    bad = {**bill_body(vendor_id, note="item-2"), "VendorRef": {"value": "999"}}
+    request = {
+        "BatchItemRequest": [
+            {"bId": "1", "operation": "create", "Bill": bill_body(vendor_id, note="item-1")},
+            {"bId": "2", "operation": "create", "Bill": bad},
+            {"bId": "3", "operation": "create", "Bill": bill_body(vendor_id, note="item-3")},
+        ]
+    }
+    first = post(client, qbo, "batch", request, query="?minorversion=75&requestid=batch-1")
+    assert first.status_code == 200, first.content
+    answers = {a["bId"]: a for a in first.json()["BatchItemResponse"]}
+    assert answers["1"]["Bill"]["PrivateNote"] == "item-1" and answers["3"]["Bill"]["Id"]
+    assert answers["2"]["Fault"]["Error"][0]["code"] == "2500"
+    again = post(client, qbo, "batch", request, query="?minorversion=75&requestid=batch-1")
+    assert again.json() == first.json() and again["X-Sandbox-Idempotent-Replay"] == "true"
+    assert sorted(Document.objects.values_list("reference", flat=True)) == ["item-1", "item-3"]
+
+
+def test_batch_limits(client, qbo, monkeypatch):
+    vendor_id = vendor(client, qbo)["Id"]
+    eleven = {
+        "BatchItemRequest": [
+            {"bId": str(n), "operation": "create", "Bill": bill_body(vendor_id, note=f"item-{n}")} for n in range(11)
+        ]
+    }
+    assert post(client, qbo, "batch", eleven).status_code == 400
+    assert post(client, qbo, "batch", {"BatchItemRequest": []}).status_code == 400
+    monkeypatch.setattr(quickbooks_online, "BATCH_PER_MINUTE", 1)
+    one = {"BatchItemRequest": eleven["BatchItemRequest"][:1]}
+    assert post(client, qbo, "batch", one).status_code == 200
+    throttled = post(client, qbo, "batch", one)
+    assert throttled.status_code == 429 and throttled["Retry-After"]
+    assert Document.objects.count() == 1
