@@ -49,10 +49,11 @@ def _redis() -> redis.Redis:
 
 
 @contextmanager
-def provider_slot(*, connection_id, per_minute: int, concurrent: int, slot_seconds: int = 120):
-    """Hold one call slot of a connection, or raise RateLimited with how long to wait."""
+def provider_slot(*, connection_id, per_minute: int, concurrent: int, slot_seconds: int = 120, window="minute"):
+    """Hold one call slot of a connection, or raise RateLimited with how long to wait. ``window`` names the
+    per-minute count the call goes into (QuickBooks Online counts its batch requests on their own)."""
     token = uuid.uuid4().hex
-    window_key = f"ratelimit:{connection_id}:minute"
+    window_key = f"ratelimit:{connection_id}:{window}"
     flight_key = f"ratelimit:{connection_id}:flight"
     client = _redis()
     taken, wait, which = client.eval(

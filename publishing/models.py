@@ -202,6 +202,12 @@ class PublishJob(TenantModel):
     lease_expires_at = models.DateTimeField(null=True, blank=True)
     last_error = models.TextField(blank=True)
     last_error_kind = models.CharField(max_length=20, blank=True)
+    batch_key = models.CharField(
+        max_length=32,
+        blank=True,
+        default="",
+        help_text="Set when a worker claims the job with others for one request; kept until they have an answer.",
+    )
     web_connector_step = models.CharField(
         max_length=20, blank=True, help_text="QuickBooks Desktop: the next qbXML step."
     )

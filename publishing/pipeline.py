@@ -34,10 +34,32 @@ def idempotency_key(item: Item, connection_id) -> str:
 
 
 def _send(job_ids: list[str], queue: str) -> None:
-    from publishing.tasks import publish_job
+    """One task message for these jobs (of one connection, at most one batch of its provider)."""
+    from publishing.tasks import publish_jobs
 
-    for job_id in job_ids:
-        publish_job.apply_async(args=[job_id], queue=queue)
+    publish_jobs.apply_async(args=[job_ids], queue=queue)
+
+
+def batch_size(provider_key: str) -> int:
+    """Jobs one worker takes at once for a connection: what one create request of its provider carries, capped
+    by ``PUBLISH_BATCH_MAX`` (1 turns batching off, should a provider's batch endpoint misbehave)."""
+    return max(1, min(registry.get(provider_key).batch_size, settings.PUBLISH_BATCH_MAX))
+
+
+def send_batches(jobs: list[PublishJob]) -> None:
+    """On commit, one message per batch: jobs grouped by queue and connection (and by an unfinished earlier
+    batch, whose members must stay together), in chunks of what one request of the provider carries."""
+    groups: dict[tuple, list[str]] = {}
+    sizes: dict[tuple, int] = {}
+    for job in jobs:
+        key = (job.queue, job.connection_id, job.batch_key)
+        groups.setdefault(key, []).append(str(job.pk))
+        sizes[key] = len(jobs) if job.batch_key else batch_size(job.connection.provider)
+    for key, ids in groups.items():
+        size = sizes[key]
+        for start in range(0, len(ids), size):
+            chunk = ids[start : start + size]
+            transaction.on_commit(lambda chunk=chunk, queue=key[0]: _send(chunk, queue))
 
 
 def items_publish(
@@ -55,7 +77,7 @@ def items_publish(
 
     assert queue in QUEUES
     result = BulkResult()
-    to_send: list[str] = []
+    to_send: list[PublishJob] = []
     # A lease from the start: if the task message is lost, the sweeper re-sends the job.
     dispatch_lease = timezone.now() + timedelta(seconds=settings.PUBLISH_DISPATCH_GRACE_SECONDS)
     with transaction.atomic():
@@ -64,6 +86,7 @@ def items_publish(
             .select_for_update(of=("self",))
             .select_related("supplier", "customer", "integration")
             .filter(pk__in=item_ids)
+            .order_by("pk")  # rows locked in one order everywhere (the worker's record too): no deadlock
         )
         found = {str(item.pk): item for item in rows}
         jobs, history = [], []
@@ -113,12 +136,12 @@ def items_publish(
             )
             item.state = ItemState.QUEUED
             if not waits:
-                to_send.append(str(job.id))
+                to_send.append(job)
         if jobs:
             Item.objects.bulk_update([j.item for j in jobs], ["state"])
             PublishJob.objects.bulk_create(jobs)
             ItemHistory.objects.bulk_create(history)
         result.updated = len(jobs)
         if to_send and dispatch:
-            transaction.on_commit(lambda: _send(to_send, queue))
+            send_batches(to_send)
     return result

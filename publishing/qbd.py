@@ -113,21 +113,12 @@ class PublishingWebConnectorWork:
         from integrations.sandbox_hooks import record_quickbooks_desktop_document
         from publishing.worker import _record
 
-        _record(
-            job,
-            started=timezone.now(),
-            duration_ms=0,
-            outcome="succeeded",
-            ref=ExternalRef(external_id=txn_id),
-            error=None,
-        )
+        _record([job], [ExternalRef(external_id=txn_id)], started=timezone.now(), duration_ms=0)
         record_quickbooks_desktop_document(job=job, txn_id=txn_id)
         return None
 
     def _fail(self, job: PublishJob, message: str) -> str:
         from publishing.worker import _record
 
-        _record(
-            job, started=timezone.now(), duration_ms=0, outcome="validation", ref=None, error=ValidationError(message)
-        )
+        _record([job], [ValidationError(message)], started=timezone.now(), duration_ms=0)
         return message

@@ -1,11 +1,15 @@
-"""What a Celery worker does with one publish job (DESIGN.md §6).
+"""What a Celery worker does with a batch of publish jobs (DESIGN.md §6).
 
-1. Claim the job in a short transaction (``SELECT … FOR UPDATE SKIP LOCKED``), with a lease.
+1. Claim the jobs in a short transaction (``SELECT … FOR UPDATE SKIP LOCKED``), with a lease: jobs of one
+   connection, as many as one create request of its provider carries (one, or a batch: Xero takes about 50
+   documents a request, QuickBooks Online's batch 10, Bill.com's bulk bills 100).
 2. Call the provider outside any transaction, holding one of the connection's rate-limit slots.
-3. Record the attempt and the outcome in another short transaction.
+3. Record each job's attempt and outcome in another short transaction.
 
 Delivery is at-least-once (Celery ``acks_late`` plus the sweeper that re-sends jobs whose lease
-expired); the provider-side idempotency key of each job makes it exactly one document.
+expired); the provider-side idempotency key of each request makes it exactly one document per item. A batch
+keeps its members until it has an answer (``PublishJob.batch_key``), so a request sent again after a crash
+or a timeout is the same request under the same key.
 """
 
 from __future__ import annotations
@@ -13,11 +17,13 @@ from __future__ import annotations
 import logging
 import random
 import time
-from dataclasses import dataclass
+import uuid
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from integrations.models import ConnectionStatus
@@ -30,9 +36,11 @@ from integrations.providers.base import (
     TransientError,
     ValidationError,
 )
+from integrations.providers.clients.base import Outcome
 from integrations.providers.document import Attachment, PublishDocument
 from integrations.ratelimit import provider_slot
 from publishing.models import Item, ItemHistory, ItemState, PublishAttempt, PublishJob, PublishJobStatus
+from publishing.pipeline import batch_size, send_batches
 
 log = logging.getLogger(__name__)
 
@@ -41,11 +49,12 @@ RECONNECT_MESSAGE = "Connection expired — reconnect in Business settings > Con
 
 @dataclass
 class Retry:
-    """The job should run again after ``delay`` seconds (the task schedules it)."""
+    """These jobs should run again after ``delay`` seconds (the task sends them, as one message)."""
 
     delay: float
     reason: str
     queue: str = "publish_bulk"
+    job_ids: list[str] = field(default_factory=list)
 
 
 def backoff_delay(attempt: int) -> float:
@@ -54,32 +63,67 @@ def backoff_delay(attempt: int) -> float:
     return random.uniform(0, min(cap, settings.PUBLISH_BACKOFF_BASE_SECONDS * (2 ** max(0, attempt - 1))))  # noqa: S311
 
 
-def _claim(job_id) -> PublishJob | Retry | None:
+def _ids(jobs) -> list[str]:
+    return [str(job.pk) for job in jobs]
+
+
+def _claim(job_ids: list) -> tuple[list[PublishJob], list[Retry]]:
+    """Claim one batch among ``job_ids``: jobs of one connection that are due, with a lease. Jobs that were
+    claimed together before and not finished (a crash, a timeout, a retry) stay together, so that their request
+    is sent again exactly as it was, under the same idempotency key. Due jobs left over go back to the queue."""
     now = timezone.now()
+    retries: list[Retry] = []
     with transaction.atomic():
-        job = (
+        rows = list(
             PublishJob.objects.unscoped()
-            # Lock the job row only: with the joined connection and item rows locked too, two workers
-            # claiming two jobs of one connection at once would skip each other's job and drop its message.
+            # Lock the job rows only: with the joined connection and item rows locked too, two workers
+            # claiming two batches of one connection at once would skip each other's jobs and drop them.
             .select_for_update(skip_locked=True, of=("self",))
             .select_related("connection", "item__supplier", "item__customer")
-            .filter(pk=job_id, status__in=(PublishJobStatus.PENDING, PublishJobStatus.CLAIMED))
-            .first()
+            .filter(pk__in=job_ids, status__in=(PublishJobStatus.PENDING, PublishJobStatus.CLAIMED))
+            .order_by("pk")
         )
-        if job is None:
-            return None  # done, cancelled, gone, or another worker is claiming it right now
-        if job.status == PublishJobStatus.CLAIMED and job.lease_expires_at and job.lease_expires_at > now:
-            return None  # another worker holds a live lease
-        if job.not_before and job.not_before > now:
-            return Retry(delay=(job.not_before - now).total_seconds(), reason="not yet", queue=job.queue)
-        job.status = PublishJobStatus.CLAIMED
-        job.attempts += 1
-        job.lease_expires_at = now + timedelta(seconds=settings.PUBLISH_LEASE_SECONDS)
-        job.save(update_fields=["status", "attempts", "lease_expires_at", "updated_at"])
-        Item.objects.for_business(job.business_id).filter(pk=job.item_id, state=ItemState.QUEUED).update(
-            state=ItemState.PUBLISHING, updated_at=now
+        # Done, cancelled, gone, being claimed by another worker right now, or held under a live lease: not ours.
+        rows = [j for j in rows if j.status != PublishJobStatus.CLAIMED or not (j.lease_expires_at or now) > now]
+        waiting = [j for j in rows if j.not_before and j.not_before > now]
+        if waiting:
+            delay = max(j.not_before for j in waiting) - now
+            retries.append(Retry(delay.total_seconds(), "not yet", waiting[0].queue, _ids(waiting)))
+        groups: dict[tuple, list[PublishJob]] = {}
+        for job in rows:
+            if not (job.not_before and job.not_before > now):
+                groups.setdefault((job.connection_id, job.batch_key), []).append(job)
+        if not groups:
+            return [], retries
+        # An unfinished batch first: it is the older work.
+        ordered = sorted(groups.items(), key=lambda group: not group[0][1])
+        (_, batch_key), batch = ordered[0]
+        size = batch_size(batch[0].connection.provider)
+        leftover = batch[size:] if not batch_key else []
+        batch = batch if batch_key else batch[:size]
+        for rest in [leftover, *(jobs for _, jobs in ordered[1:])]:
+            if rest:
+                retries.append(Retry(0.0, "another batch", rest[0].queue, _ids(rest)))
+        batch_key = batch_key or uuid.uuid5(uuid.NAMESPACE_URL, "jobs:" + ",".join(_ids(batch))).hex
+        lease = now + timedelta(seconds=settings.PUBLISH_LEASE_SECONDS)
+        PublishJob.objects.unscoped().filter(pk__in=[j.pk for j in batch]).update(
+            status=PublishJobStatus.CLAIMED,
+            attempts=F("attempts") + 1,
+            lease_expires_at=lease,
+            batch_key=batch_key,
+            updated_at=now,
         )
-    return job
+        for job in batch:
+            job.status, job.attempts, job.lease_expires_at, job.batch_key = (
+                PublishJobStatus.CLAIMED,
+                job.attempts + 1,
+                lease,
+                batch_key,
+            )
+        Item.objects.for_business(batch[0].business_id).filter(
+            pk__in=[j.item_id for j in batch], state=ItemState.QUEUED
+        ).update(state=ItemState.PUBLISHING, updated_at=now)
+    return batch, retries
 
 
 def document_for(item: Item, job: PublishJob) -> PublishDocument:
@@ -114,153 +158,199 @@ def document_for(item: Item, job: PublishJob) -> PublishDocument:
         publish_as=item.publish_as,
         external_id=item.external_id if item.integration_id == job.connection_id else "",
         attachment=attachment,
+        job_key=str(job.pk),
+        maybe_sent=job.attempts > 1 or item.publish_attempts > 0,
     )
 
 
-def _call_provider(job: PublishJob) -> ExternalRef:
-    # The connection and the item as the claim read them, a moment ago: it may have been disconnected or
-    # have expired since the job was queued. (An in-flight item cannot be edited, so the item is current.)
-    connection = job.connection
+def _call_provider(batch: list[PublishJob]) -> list[Outcome]:
+    """One outcome per job. The connection and the items as the claim read them, a moment ago: the connection
+    may have been disconnected or have expired since the jobs were queued (an in-flight item cannot be edited)."""
+    connection = batch[0].connection
     if connection.status == ConnectionStatus.DISCONNECTED:
-        raise ValidationError(f"{connection.name} was disconnected before this item was published.")
+        return [ValidationError(f"{connection.name} was disconnected before this item was published.")] * len(batch)
     if connection.status != ConnectionStatus.ACTIVE:
-        raise AuthError(f"{connection.name} needs to be reconnected.")
+        return [AuthError(f"{connection.name} needs to be reconnected.")] * len(batch)
     provider = registry.get(connection.provider)
-    document = document_for(job.item, job)
-    with provider_slot(
-        connection_id=connection.pk,
-        per_minute=provider.rate_limit_per_minute,
-        concurrent=provider.max_concurrent,
-        slot_seconds=settings.PUBLISH_LEASE_SECONDS,
-    ):
-        return provider.client(connection).publish(document)
+    batched = len(batch) > 1 and provider.batch_rate_limit_per_minute
+    try:
+        documents = [document_for(job.item, job) for job in batch]
+        with provider_slot(
+            connection_id=connection.pk,
+            per_minute=provider.batch_rate_limit_per_minute if batched else provider.rate_limit_per_minute,
+            concurrent=provider.max_concurrent,
+            slot_seconds=settings.PUBLISH_LEASE_SECONDS,
+            window="batch" if batched else "minute",
+        ):
+            return provider.client(connection).publish_many(documents)
+    except ProviderError as exc:
+        return [exc] * len(batch)
+    except Exception as exc:  # a bug or an unexpected answer: keep the items, retry with backoff
+        log.exception("publish batch crashed", extra={"connection": str(connection.pk)})
+        return [TransientError(f"Unexpected error: {exc.__class__.__name__}.")] * len(batch)
+
+
+def batch_run(*, job_ids: list) -> list[Retry]:
+    """Claim a batch among ``job_ids``, publish it, record each job's outcome. Answers the jobs to send again."""
+    batch, retries = _claim(job_ids)
+    if not batch:
+        return retries
+    started = timezone.now()
+    clock = time.monotonic()
+    outcomes = _call_provider(batch)
+    duration_ms = int((time.monotonic() - clock) * 1000)
+    retry = _record(batch, outcomes, started=started, duration_ms=duration_ms)
+    return retries + ([retry] if retry else [])
 
 
 def job_run(*, job_id) -> Retry | None:
-    """Run one job. Returns a Retry when the task should be sent again later, else None."""
-    claimed = _claim(job_id)
-    if not isinstance(claimed, PublishJob):
-        return claimed
-    job = claimed
-    started = timezone.now()
-    clock = time.monotonic()
-    outcome, ref, error = "succeeded", None, None
-    try:
-        ref = _call_provider(job)
-    except ProviderError as exc:
-        error = exc
-        outcome = {
-            AuthError: "auth",
-            RateLimited: "rate_limited",
-            TransientError: "transient",
-            ValidationError: "validation",
-        }.get(type(exc), "transient")
-    except Exception as exc:  # a bug or an unexpected answer: keep the item, retry with backoff
-        log.exception("publish job crashed", extra={"job": str(job.pk)})
-        error = TransientError(f"Unexpected error: {exc.__class__.__name__}.")
-        outcome = "transient"
-    duration_ms = int((time.monotonic() - clock) * 1000)
-    return _record(job, started=started, duration_ms=duration_ms, outcome=outcome, ref=ref, error=error)
+    """Run one job on its own (the demo, tests). Answers a Retry when it should run again later."""
+    retries = batch_run(job_ids=[job_id])
+    return retries[0] if retries else None
 
 
-def _record(
-    job: PublishJob, *, started, duration_ms: int, outcome: str, ref: ExternalRef | None, error
-) -> Retry | None:
+OUTCOME_KINDS = {
+    AuthError: "auth",
+    RateLimited: "rate_limited",
+    TransientError: "transient",
+    ValidationError: "validation",
+}
+JOB_FIELDS = ["status", "attempts", "not_before", "lease_expires_at", "last_error", "last_error_kind", "finished_at"]
+ITEM_FIELDS = [
+    "state",
+    "external_id",
+    "external_url",
+    "published_at",
+    "last_publish_error",
+    "last_publish_error_kind",
+    "last_publish_error_at",
+    "publish_attempts",
+]
+
+
+def _record(batch: list[PublishJob], outcomes: list[Outcome], *, started, duration_ms: int) -> Retry | None:
+    """Each job's attempt and outcome, in one transaction, a constant number of statements for the batch."""
     from integrations.services import connection_mark_needs_reconnect
 
     now = timezone.now()
-    retry = None
+    connection, business_id = batch[0].connection, batch[0].business_id
+    outcome_of = {job.pk: outcome for job, outcome in zip(batch, outcomes, strict=True)}
+    attempts, history, retried, failures = [], [], [], {}
+    delay = None
     with transaction.atomic():
-        job = (
-            PublishJob.objects.unscoped()
-            .select_for_update(of=("self",))  # not the connection row, which every job of it shares
-            .select_related("connection")
-            .get(pk=job.pk)
+        jobs = list(
+            PublishJob.objects.for_business(business_id)
+            .select_for_update()  # the job rows: not the connection's, which every job of it shares
+            .filter(pk__in=list(outcome_of))
+            .order_by("pk")
         )
-        item = Item.objects.for_business(job.business_id).select_for_update().get(pk=job.item_id)
-        PublishAttempt.objects.create(
-            business_id=job.business_id,
-            job=job,
-            started_at=started,
-            duration_ms=duration_ms,
-            outcome=outcome,
-            request_summary={"provider": job.connection.provider, "attempt": job.attempts, "reference": str(item.pk)},
-            response={"external_id": ref.external_id} if ref else {"error": error.message if error else ""},
-        )
-        if ref is not None:
-            # Published, even if the job was cancelled meanwhile: the ledger is the truth.
-            job.status = PublishJobStatus.SUCCEEDED
-            job.finished_at = now
-            job.lease_expires_at = None
-            job.last_error = ""
-            history_before = item.state
-            item.state = ItemState.PUBLISHED
-            item.external_id = ref.external_id
-            item.external_url = ref.url
-            item.published_at = now
-            item.last_publish_error = None
-            item.last_publish_error_kind = ""
-            item.last_publish_error_at = None
-            item.publish_attempts += 1
-            ItemHistory.objects.create(
-                business_id=job.business_id,
-                item=item,
-                field="state",
-                before=history_before,
-                after=ItemState.PUBLISHED,
-                reason=f"Published to {job.connection.name}",
+        items = {
+            item.pk: item
+            for item in Item.objects.for_business(business_id)
+            .select_for_update()
+            .filter(pk__in=[job.item_id for job in jobs])
+            .order_by("pk")
+        }
+        for job in jobs:
+            item, outcome = items[job.item_id], outcome_of[job.pk]
+            ref = outcome if isinstance(outcome, ExternalRef) else None
+            error = None if ref is not None else outcome
+            kind = "succeeded" if ref is not None else OUTCOME_KINDS.get(type(error), "transient")
+            job.updated_at = item.updated_at = now
+            attempts.append(
+                PublishAttempt(
+                    business_id=business_id,
+                    job=job,
+                    started_at=started,
+                    duration_ms=duration_ms,
+                    outcome=kind,
+                    request_summary={
+                        "provider": connection.provider,
+                        "attempt": job.attempts,
+                        "reference": str(item.pk),
+                        "batch": job.batch_key,
+                        "batch_size": len(batch),
+                    },
+                    response={"external_id": ref.external_id} if ref else {"error": error.message},
+                )
             )
-        elif job.status == PublishJobStatus.CANCELLED:
-            pass  # the integration was disconnected meanwhile; the item already says so
-        elif outcome in ("rate_limited", "transient") and job.attempts < settings.PUBLISH_MAX_ATTEMPTS:
-            delay = (
-                error.retry_after
-                if isinstance(error, RateLimited) and error.retry_after is not None
-                else backoff_delay(job.attempts)
-            )
-            if isinstance(error, RateLimited) and "Our own limit" in error.message:
-                job.attempts -= 1  # waiting for our own limiter is not a failed attempt
-            job.status = PublishJobStatus.PENDING
-            job.not_before = now + timedelta(seconds=delay)
-            job.lease_expires_at = job.not_before + timedelta(seconds=settings.PUBLISH_DISPATCH_GRACE_SECONDS)
-            job.last_error = error.message
-            job.last_error_kind = outcome
-            item.state = ItemState.QUEUED
-            retry = Retry(delay=delay, reason=outcome, queue=job.queue)
-        else:
-            message = RECONNECT_MESSAGE if outcome == "auth" else error.message
-            job.status = PublishJobStatus.FAILED
-            job.finished_at = now
-            job.lease_expires_at = None
-            job.last_error = message
-            job.last_error_kind = outcome
+            if ref is not None:
+                # Published, even if the job was cancelled meanwhile: the ledger is the truth.
+                history.append(
+                    ItemHistory(
+                        business_id=business_id,
+                        item=item,
+                        field="state",
+                        before=item.state,
+                        after=ItemState.PUBLISHED,
+                        reason=f"Published to {connection.name}",
+                    )
+                )
+                job.status, job.finished_at, job.lease_expires_at, job.last_error = (
+                    PublishJobStatus.SUCCEEDED,
+                    now,
+                    None,
+                    "",
+                )
+                item.state, item.external_id, item.external_url, item.published_at = (
+                    ItemState.PUBLISHED,
+                    ref.external_id,
+                    ref.url,
+                    now,
+                )
+                item.last_publish_error, item.last_publish_error_kind, item.last_publish_error_at = None, "", None
+                item.publish_attempts += 1
+                continue
+            failures.setdefault(kind, error)
+            if job.status == PublishJobStatus.CANCELLED:
+                continue  # the integration was disconnected meanwhile; the item already says so
+            if kind in ("rate_limited", "transient") and job.attempts < settings.PUBLISH_MAX_ATTEMPTS:
+                if delay is None:
+                    own_wait = isinstance(error, RateLimited) and error.retry_after is not None
+                    delay = error.retry_after if own_wait else backoff_delay(job.attempts)
+                if isinstance(error, RateLimited) and "Our own limit" in error.message:
+                    job.attempts -= 1  # waiting for our own limiter is not a failed attempt
+                job.status = PublishJobStatus.PENDING
+                job.not_before = now + timedelta(seconds=delay)
+                job.lease_expires_at = job.not_before + timedelta(seconds=settings.PUBLISH_DISPATCH_GRACE_SECONDS)
+                job.last_error, job.last_error_kind = error.message, kind
+                item.state = ItemState.QUEUED
+                retried.append(job)
+                continue
+            message = RECONNECT_MESSAGE if kind == "auth" else error.message
+            job.status, job.finished_at, job.lease_expires_at = PublishJobStatus.FAILED, now, None
+            job.last_error, job.last_error_kind = message, kind
             item.state = ItemState.READY
-            item.last_publish_error = message
-            item.last_publish_error_kind = outcome
-            item.last_publish_error_at = now
+            item.last_publish_error, item.last_publish_error_kind, item.last_publish_error_at = message, kind, now
             item.publish_attempts += 1
-            ItemHistory.objects.create(
-                business_id=job.business_id,
-                item=item,
-                field="state",
-                before=ItemState.PUBLISHING,
-                after=ItemState.READY,
-                reason=f"Publish failed: {message}"[:255],
+            history.append(
+                ItemHistory(
+                    business_id=business_id,
+                    item=item,
+                    field="state",
+                    before=ItemState.PUBLISHING,
+                    after=ItemState.READY,
+                    reason=f"Publish failed: {message}"[:255],
+                )
             )
-        job.save()
-        item.save()
-        if outcome == "auth" and ref is None:
-            connection_mark_needs_reconnect(connection=job.connection, reason=error.message)
-    if error is not None and ref is None:
-        _log_failure_grouped(job, outcome, error)
-    return retry
+        PublishAttempt.objects.bulk_create(attempts)
+        ItemHistory.objects.bulk_create(history)
+        PublishJob.objects.for_business(business_id).bulk_update(jobs, [*JOB_FIELDS, "updated_at"])
+        Item.objects.for_business(business_id).bulk_update(list(items.values()), [*ITEM_FIELDS, "updated_at"])
+        if "auth" in failures:
+            connection_mark_needs_reconnect(connection=connection, reason=failures["auth"].message)
+    for kind, error in failures.items():
+        _log_failure_grouped(connection.pk, kind, error)
+    if not retried:
+        return None
+    return Retry(delay=delay, reason=retried[0].last_error_kind, queue=retried[0].queue, job_ids=_ids(retried))
 
 
-def _log_failure_grouped(job: PublishJob, outcome: str, error) -> None:
+def _log_failure_grouped(connection_id, outcome: str, error) -> None:
     """One log line per connection and kind of failure per minute, with a count, not one per item."""
     from integrations.ratelimit import _redis
 
-    key = f"publish-failures:{job.connection_id}:{outcome}"
+    key = f"publish-failures:{connection_id}:{outcome}"
     try:
         client = _redis()
         count = client.incr(key)
@@ -268,21 +358,21 @@ def _log_failure_grouped(job: PublishJob, outcome: str, error) -> None:
             client.expire(key, 60)
             log.warning(
                 "publish failing",
-                extra={"connection": str(job.connection_id), "kind": outcome, "detail": error.message},
+                extra={"connection": str(connection_id), "kind": outcome, "detail": error.message},
             )
     except Exception:  # counters are a nicety; never fail a job over them
-        log.warning("publish failing", extra={"connection": str(job.connection_id), "kind": outcome})
+        log.warning("publish failing", extra={"connection": str(connection_id), "kind": outcome})
 
 
 def sweep_expired_leases(*, limit: int = 500) -> int:
-    """Re-send jobs whose lease expired: a lost broker message, a killed worker, an emptied Redis."""
-    from publishing.pipeline import _send
-
+    """Re-send jobs whose lease expired: a lost broker message, a killed worker, an emptied Redis. Members of
+    one unfinished batch go in one message, so that they are claimed and sent again together."""
     now = timezone.now()
     with transaction.atomic():
         jobs = list(
             PublishJob.objects.unscoped()
-            .select_for_update(skip_locked=True)
+            .select_for_update(skip_locked=True, of=("self",))
+            .select_related("connection")
             .filter(
                 status__in=(PublishJobStatus.PENDING, PublishJobStatus.CLAIMED),
                 lease_expires_at__lt=now,
@@ -290,15 +380,12 @@ def sweep_expired_leases(*, limit: int = 500) -> int:
             .order_by("lease_expires_at")[:limit]
         )
         grace = timedelta(seconds=settings.PUBLISH_DISPATCH_GRACE_SECONDS)
-        by_queue: dict[str, list[str]] = {}
         for job in jobs:
             if job.status == PublishJobStatus.CLAIMED:
                 job.status = PublishJobStatus.PENDING  # the worker that held it is gone
             job.lease_expires_at = now + grace
-            by_queue.setdefault(job.queue, []).append(str(job.pk))
         PublishJob.objects.unscoped().bulk_update(jobs, ["status", "lease_expires_at"])
-        for queue, ids in by_queue.items():
-            transaction.on_commit(lambda ids=ids, queue=queue: _send(ids, queue))
+        send_batches(jobs)
     if jobs:
         log.info("swept publish jobs", extra={"count": len(jobs)})
     return len(jobs)

@@ -100,6 +100,11 @@ class Provider(ABC):
     rate_limit_per_minute: ClassVar[int] = 60
     max_concurrent: ClassVar[int] = 5
     publish_as_choices: ClassVar[tuple[tuple[str, str], ...]] = ()
+    # Documents one create request may carry (Xero ~50, QuickBooks Online's batch 10, Bill.com's bulk 100);
+    # 1: the client publishes one document per request. A worker takes up to this many jobs at once.
+    batch_size: ClassVar[int] = 1
+    # A provider's own limit on its batch requests a minute (QuickBooks Online: 40), 0 = the plain limit.
+    batch_rate_limit_per_minute: ClassVar[int] = 0
 
     def accepts(self, item_kind: str) -> bool:
         return item_kind in self.item_kinds

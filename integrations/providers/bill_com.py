@@ -40,6 +40,7 @@ class BillCom(Provider):
     auth = AuthKind.CREDENTIALS
     rate_limit_per_minute = 300
     max_concurrent = 3
+    batch_size = 100  # POST /v3/bills/bulk
     item_kinds = (ItemKind.COST, ItemKind.EXPENSE_CLAIM)
 
     def connect_with_credentials(self, *, credentials: dict) -> ConnectResult:

@@ -1,5 +1,6 @@
 """What a provider client is asked to publish: a plain snapshot of an item, no ORM objects."""
 
+import uuid
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -32,6 +33,11 @@ class PublishDocument:
     publish_as: str
     external_id: str = ""  # set when the item was published before: update instead of create
     attachment: Attachment | None = None
+    # Unique to one publish job (its id): what a batch request's idempotency key is made of.
+    job_key: str = ""
+    # An earlier attempt may have reached the provider (a retry, or an item that failed before): a provider
+    # without idempotency keys must look for the first document before it creates one.
+    maybe_sent: bool = True
 
     @property
     def account_code(self) -> str:
@@ -45,3 +51,12 @@ class PublishDocument:
     @property
     def line_description(self) -> str:
         return self.description or f"{self.contact_name} {self.invoice_number}".strip()
+
+
+def request_key(docs: list[PublishDocument]) -> str:
+    """The idempotency key of one create request: a lone document keeps its job's own key; a batch's key is
+    made of its jobs, so the same jobs sent again (a retry after a crash or a timeout) replay the first answer,
+    and another batch of the same items (published again after a failure) is a new request."""
+    if len(docs) == 1:
+        return docs[0].idempotency_key
+    return uuid.uuid5(uuid.NAMESPACE_URL, "batch:" + ",".join(sorted(d.job_key for d in docs))).hex

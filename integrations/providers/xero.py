@@ -11,6 +11,7 @@ class Xero(OAuth2Provider):
     kind = "main"
     rate_limit_per_minute = 60
     max_concurrent = 5
+    batch_size = 50  # "up to ~50 documents per call"
     item_kinds = (ItemKind.COST, ItemKind.EXPENSE_CLAIM, ItemKind.SALES)
     publish_as_choices = (("bill", "Bill (accounts payable)"), ("spend_money", "Spend money"))
     scopes = (

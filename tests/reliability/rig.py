@@ -27,8 +27,10 @@ from tests.factories import BusinessFactory, BusinessMembershipFactory
 from tests.reliability.stack import Process, Stack, database_url, redis_url_with_db, wait_for
 
 # The same values in the worker processes (environment) and in this process (settings): short leases,
-# a sweep every second, quick backoff, and a sandbox "timeout" that answers after 1 s.
+# a sweep every second, quick backoff, a sandbox "timeout" that answers after 1 s, and batches of two jobs
+# (batching on, yet many requests per run, so that faults, kills and expiring tokens meet them mid-run).
 TIMINGS = {
+    "PUBLISH_BATCH_MAX": 2,
     "PUBLISH_LEASE_SECONDS": 8,
     "PUBLISH_DISPATCH_GRACE_SECONDS": 4,
     "PUBLISH_BACKOFF_BASE_SECONDS": 0.2,

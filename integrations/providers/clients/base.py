@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
 import time
@@ -10,7 +11,18 @@ from email.utils import parsedate_to_datetime
 import httpx
 
 from integrations import http
-from integrations.providers.base import AuthError, RateLimited, TransientError, ValidationError
+from integrations.providers.base import (
+    AuthError,
+    ExternalRef,
+    ProviderError,
+    RateLimited,
+    TransientError,
+    ValidationError,
+)
+
+log = logging.getLogger(__name__)
+
+Outcome = ExternalRef | ProviderError
 
 
 def retry_after_seconds(response: httpx.Response, default: float = 5.0) -> float:
@@ -56,6 +68,27 @@ class HttpProviderClient:
 
     def validation_message(self, response: httpx.Response) -> str:
         return f"{self.provider_name} refused the document ({response.status_code})."
+
+    def publish_many(self, docs: list) -> list[Outcome]:
+        """One outcome per document, in order: its ExternalRef, or the error that is its own.
+
+        This default publishes them one request each. A failure that is not the document's own (authorisation,
+        limits, the network) stops there: it becomes the outcome of that document and of every one after it,
+        and what was published before it stays published. Clients with batch endpoints override this.
+        """
+        outcomes: list[Outcome] = []
+        for doc in docs:
+            try:
+                outcomes.append(self.publish(doc))
+            except ValidationError as exc:
+                outcomes.append(exc)
+            except ProviderError as exc:
+                return outcomes + [exc] * (len(docs) - len(outcomes))
+            except Exception as exc:  # a bug or an unexpected answer: keep the documents, retry with backoff
+                log.exception("publish crashed", extra={"provider": self.provider_name})
+                error = TransientError(f"Unexpected error: {exc.__class__.__name__}.")
+                return outcomes + [error] * (len(docs) - len(outcomes))
+        return outcomes
 
     def is_auth_failure(self, response: httpx.Response) -> bool:
         return response.status_code == 401

@@ -1,11 +1,13 @@
 """Bill.com v3 client: session login (again when it lapses), vendors, bills, bill documents.
 
-Bill.com has no idempotency key, so a bill is looked up by vendor and invoice number before it is
-created, and our item id travels in the bill's ``description`` to tell our bill from a lookalike.
+Bill.com has no idempotency key, so when an earlier attempt may have made a bill, it is looked up by
+invoice number before one is created, and our item id travels in the bill's ``description`` to tell our
+bill from a lookalike.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 from decimal import Decimal
 from urllib.parse import quote
@@ -14,9 +16,9 @@ import httpx
 
 from integrations import http
 from integrations.models import Connection
-from integrations.providers.base import AuthError, CredentialsRefused, ExternalRef
+from integrations.providers.base import AuthError, CredentialsRefused, ExternalRef, TransientError, ValidationError
 from integrations.providers.bill_com import login
-from integrations.providers.clients.base import HttpProviderClient
+from integrations.providers.clients.base import HttpProviderClient, Outcome
 from integrations.providers.clients.contacts import cached_lookup
 from integrations.providers.document import PublishDocument
 
@@ -80,32 +82,74 @@ class BillComClient(HttpProviderClient):
                 return bill
         return None
 
-    def publish(self, doc: PublishDocument) -> ExternalRef:
-        vendor_id = self.vendor_id(doc.contact_name)
-        invoice_number = doc.invoice_number or f"DEXT-{doc.reference[:8]}"
-        bill = self.existing_bill(invoice_number, doc.reference)
-        if bill is None:
-            body = {
-                "vendorId": vendor_id,
-                "invoice": {"invoiceNumber": invoice_number, "invoiceDate": doc.date.isoformat()},
-                "dueDate": (doc.due_date or doc.date + timedelta(days=30)).isoformat(),
-                "description": doc.reference,
-                "billLineItems": [
-                    {
-                        "amount": float(Decimal(doc.total).quantize(Decimal("0.01"))),
-                        "description": doc.line_description[:4000],
-                    }
-                ],
-            }
-            bill = self.call("POST", "/bills", json=body).json()
-            if doc.attachment is not None:
-                self.call(
-                    "POST",
-                    f"/documents/bills/{bill['id']}",
-                    params={"name": doc.attachment.filename},
-                    content=doc.attachment.content,
-                    headers={"Content-Type": doc.attachment.content_type},
-                )
+    @staticmethod
+    def invoice_number(doc: PublishDocument) -> str:
+        return doc.invoice_number or f"DEXT-{doc.reference[:8]}"
+
+    def bill_body(self, doc: PublishDocument) -> dict:
+        return {
+            "vendorId": self.vendor_id(doc.contact_name),
+            "invoice": {"invoiceNumber": self.invoice_number(doc), "invoiceDate": doc.date.isoformat()},
+            "dueDate": (doc.due_date or doc.date + timedelta(days=30)).isoformat(),
+            "description": doc.reference,
+            "billLineItems": [
+                {
+                    "amount": float(Decimal(doc.total).quantize(Decimal("0.01"))),
+                    "description": doc.line_description[:4000],
+                }
+            ],
+        }
+
+    def _published(self, doc: PublishDocument, bill: dict, *, created: bool) -> ExternalRef:
+        if created and doc.attachment is not None:
+            self.call(
+                "POST",
+                f"/documents/bills/{bill['id']}",
+                params={"name": doc.attachment.filename},
+                content=doc.attachment.content,
+                headers={"Content-Type": doc.attachment.content_type},
+            )
         return ExternalRef(
             external_id=bill["id"], url=f"{http.endpoint('bill_com', 'app')}/Bill?id={quote(bill['id'])}"
         )
+
+    def publish(self, doc: PublishDocument) -> ExternalRef:
+        body = self.bill_body(doc)
+        # Only an item that an earlier attempt may have sent can have a bill already: look for it first.
+        bill = self.existing_bill(self.invoice_number(doc), doc.reference) if doc.maybe_sent else None
+        if bill is not None:
+            return self._published(doc, bill, created=False)
+        return self._published(doc, self.call("POST", "/bills", json=body).json(), created=True)
+
+    def publish_many(self, docs: list[PublishDocument]) -> list[Outcome]:
+        """Bills that no earlier attempt can have made go in one ``POST /v3/bills/bulk`` (up to 100). Bill.com
+        makes all of them or none: when it refuses the request, each goes on its own, so that each refusal
+        lands on its own item and the others are made."""
+        if len(docs) == 1:
+            return super().publish_many(docs)
+        outcomes: list[Outcome | None] = [None] * len(docs)
+        fresh: list[tuple[int, PublishDocument, dict]] = []
+        for index, doc in enumerate(docs):
+            bill = self.existing_bill(self.invoice_number(doc), doc.reference) if doc.maybe_sent else None
+            if bill is not None:
+                outcomes[index] = self._published(doc, bill, created=False)
+                continue
+            fresh.append((index, doc, self.bill_body(doc)))
+        if not fresh:
+            return outcomes
+        try:
+            bills = self.call("POST", "/bills/bulk", json=[body for _, _, body in fresh]).json()
+        except ValidationError:
+            # Nothing was made: publish them one by one (without a look-up: none of them exists).
+            singles = super().publish_many([replace(doc, maybe_sent=False) for _, doc, _ in fresh])
+            for (index, _, _), outcome in zip(fresh, singles, strict=True):
+                outcomes[index] = outcome
+            return outcomes
+        if not isinstance(bills, list) or len(bills) != len(fresh):
+            raise TransientError("Bill.com answered the bulk request without all of the bills.")
+        for (index, doc, _), bill in zip(fresh, bills, strict=True):
+            try:
+                outcomes[index] = self._published(doc, bill, created=True)
+            except ValidationError as exc:
+                outcomes[index] = exc
+        return outcomes

@@ -9,12 +9,14 @@ import httpx
 
 from integrations import http
 from integrations.providers.base import ExternalRef, ValidationError
+from integrations.providers.clients.base import Outcome
 from integrations.providers.clients.contacts import cached_lookup
 from integrations.providers.clients.oauth_client import OAuthProviderClient
-from integrations.providers.document import PublishDocument
+from integrations.providers.document import PublishDocument, request_key
 from integrations.providers.quickbooks_online import MINOR_VERSION
 
 DUPLICATE_NAME = "6240"
+BATCH_OPERATIONS = 10  # Intuit: "up to 10 payloads with a single batch operation"
 DEFAULT_SALES_ITEM = "1"  # "Services" in every new QuickBooks Online company
 DEFAULT_PAYMENT_ACCOUNT = "35"  # "Checking" in the QuickBooks sample company
 
@@ -144,7 +146,7 @@ class QuickBooksOnlineClient(OAuthProviderClient):
 
     def publish(self, doc: PublishDocument) -> ExternalRef:
         entity, body = self.body_for(doc)
-        params = {"minorversion": MINOR_VERSION, "requestid": doc.idempotency_key[:50]}
+        params = {"minorversion": MINOR_VERSION, "requestid": request_key([doc])[:50]}
         if doc.external_id:
             current = self.call(
                 "GET", self.company(f"/{entity.lower()}/{doc.external_id}"), params={"minorversion": MINOR_VERSION}
@@ -155,6 +157,58 @@ class QuickBooksOnlineClient(OAuthProviderClient):
         if doc.attachment is not None and not doc.external_id:
             self.upload(entity, external_id, doc)
         return ExternalRef(external_id=external_id, url=self.document_url(entity, external_id))
+
+    def publish_many(self, docs: list[PublishDocument]) -> list[Outcome]:
+        """Creates go in batch requests (``POST …/batch``, up to 10 operations each) under one ``requestid``
+        made of the batch's jobs; each operation gets its own answer or Fault. Updates go one by one. A failure
+        of a whole request (authorisation, limits, the network) is raised, so the whole batch is sent again, as
+        it was, under the same key."""
+        if len(docs) == 1:
+            return super().publish_many(docs)
+        outcomes: list[Outcome | None] = [None] * len(docs)
+        creates: list[tuple[int, PublishDocument, str, dict]] = []
+        for index, doc in enumerate(docs):
+            try:
+                if doc.external_id:
+                    outcomes[index] = self.publish(doc)
+                    continue
+                entity, body = self.body_for(doc)
+            except ValidationError as exc:
+                outcomes[index] = exc
+                continue
+            creates.append((index, doc, entity, body))
+        for start in range(0, len(creates), BATCH_OPERATIONS):
+            chunk = creates[start : start + BATCH_OPERATIONS]
+            request = {
+                "BatchItemRequest": [
+                    {"bId": str(n), "operation": "create", entity: body}
+                    for n, (_, _, entity, body) in enumerate(chunk, start=1)
+                ]
+            }
+            params = {"minorversion": MINOR_VERSION, "requestid": request_key([doc for _, doc, _, _ in chunk])[:50]}
+            try:
+                answer = self.call("POST", self.company("/batch"), params=params, json=request).json()
+            except ValidationError as exc:
+                for index, *_ in chunk:
+                    outcomes[index] = exc
+                continue
+            answers = {str(a.get("bId")): a for a in answer.get("BatchItemResponse") or [] if isinstance(a, dict)}
+            for n, (index, doc, entity, _) in enumerate(chunk, start=1):
+                found = answers.get(str(n)) or {}
+                if entity not in found:
+                    errors = fault_errors(found)
+                    parts = [" — ".join(p for p in (e.get("message"), e.get("detail")) if p) for e in errors]
+                    message = "; ".join(p for p in parts if p) or "QuickBooks Online answered without the document."
+                    outcomes[index] = ValidationError(message)
+                    continue
+                external_id = found[entity]["Id"]
+                try:
+                    if doc.attachment is not None:
+                        self.upload(entity, external_id, doc)
+                    outcomes[index] = ExternalRef(external_id=external_id, url=self.document_url(entity, external_id))
+                except ValidationError as exc:
+                    outcomes[index] = exc
+        return outcomes
 
     def upload(self, entity: str, external_id: str, doc: PublishDocument) -> None:
         metadata = {

@@ -10,9 +10,10 @@ import httpx
 
 from integrations import http
 from integrations.providers.base import ExternalRef, ValidationError
+from integrations.providers.clients.base import Outcome
 from integrations.providers.clients.contacts import cached_lookup
 from integrations.providers.clients.oauth_client import OAuthProviderClient
-from integrations.providers.document import PublishDocument
+from integrations.providers.document import PublishDocument, request_key
 
 SPEND_BANK_ACCOUNT_CODE = "090"  # the demo company's business bank account
 
@@ -128,24 +129,16 @@ class XeroClient(OAuthProviderClient):
             transaction["BankTransactionID"] = doc.external_id
         return {"BankTransactions": [transaction]}
 
-    def publish(self, doc: PublishDocument) -> ExternalRef:
+    def _element(self, doc: PublishDocument) -> tuple[str, dict]:
+        """The collection a document goes to (Invoices or BankTransactions) and its element there."""
         contact_id = self.contact_id(doc.contact_name)
-        spend = doc.kind != "sales" and doc.publish_as == "spend_money"
-        collection = "BankTransactions" if spend else "Invoices"
-        body = self.spend_body(doc, contact_id) if spend else self.invoice_body(doc, contact_id)
-        # PUT creates (with an Idempotency-Key: a replay returns the first answer); POST updates.
-        method = "POST" if doc.external_id else "PUT"
-        headers = {} if doc.external_id else {"Idempotency-Key": doc.idempotency_key[:128]}
-        answer = self.call(
-            method, self.api(f"/{collection}"), params={"summarizeErrors": "true"}, json=body, headers=headers
-        ).json()
-        rows = answer.get(collection) or []
-        if not rows:
-            raise ValidationError("Xero answered without the document.")
-        row = rows[0]
-        errors = [e.get("Message") for e in row.get("ValidationErrors", []) if e.get("Message")]
-        if errors:
-            raise ValidationError("; ".join(errors))
+        if doc.kind != "sales" and doc.publish_as == "spend_money":
+            return "BankTransactions", self.spend_body(doc, contact_id)["BankTransactions"][0]
+        return "Invoices", self.invoice_body(doc, contact_id)["Invoices"][0]
+
+    def _published(self, doc: PublishDocument, collection: str, row: dict) -> ExternalRef:
+        """A created or updated document: its attachment uploaded (on create), and where it lives."""
+        spend = collection == "BankTransactions"
         external_id = row["BankTransactionID" if spend else "InvoiceID"]
         if doc.attachment is not None and not doc.external_id:
             self.call(
@@ -155,6 +148,75 @@ class XeroClient(OAuthProviderClient):
                 headers={"Content-Type": doc.attachment.content_type},
             )
         return ExternalRef(external_id=external_id, url=self.document_url(doc, external_id, spend))
+
+    @staticmethod
+    def _row_errors(row: dict) -> list[str]:
+        return [e.get("Message") for e in row.get("ValidationErrors", []) if e.get("Message")]
+
+    def publish(self, doc: PublishDocument) -> ExternalRef:
+        collection, element = self._element(doc)
+        # PUT creates (with an Idempotency-Key: a replay returns the first answer); POST updates.
+        method = "POST" if doc.external_id else "PUT"
+        headers = {} if doc.external_id else {"Idempotency-Key": request_key([doc])[:128]}
+        answer = self.call(
+            method, self.api(f"/{collection}"), params={"summarizeErrors": "true"}, json={collection: [element]},
+            headers=headers,
+        ).json()
+        rows = answer.get(collection) or []
+        if not rows:
+            raise ValidationError("Xero answered without the document.")
+        errors = self._row_errors(rows[0])
+        if errors:
+            raise ValidationError("; ".join(errors))
+        return self._published(doc, collection, rows[0])
+
+    def publish_many(self, docs: list[PublishDocument]) -> list[Outcome]:
+        """Creates go in one ``PUT`` per collection (Xero takes up to about 50 documents a request), with
+        ``summarizeErrors=false`` so that each document gets its own answer, under one Idempotency-Key made of
+        the batch's jobs. Updates go one by one. A failure of a whole request (authorisation, limits, the
+        network) is raised, so the whole batch is sent again, as it was, under the same keys."""
+        if len(docs) == 1:
+            return super().publish_many(docs)
+        outcomes: list[Outcome | None] = [None] * len(docs)
+        requests: dict[str, list[tuple[int, PublishDocument, dict]]] = {}
+        for index, doc in enumerate(docs):
+            try:
+                if doc.external_id:
+                    outcomes[index] = self.publish(doc)
+                    continue
+                collection, element = self._element(doc)
+            except ValidationError as exc:
+                outcomes[index] = exc
+                continue
+            requests.setdefault(collection, []).append((index, doc, element))
+        for collection, members in requests.items():
+            try:
+                answer = self.call(
+                    "PUT",
+                    self.api(f"/{collection}"),
+                    params={"summarizeErrors": "false"},
+                    json={collection: [element for _, _, element in members]},
+                    headers={"Idempotency-Key": request_key([doc for _, doc, _ in members])[:128]},
+                ).json()
+            except ValidationError as exc:
+                for index, _, _ in members:
+                    outcomes[index] = exc
+                continue
+            rows = answer.get(collection) or []
+            if len(rows) != len(members):
+                for index, _, _ in members:
+                    outcomes[index] = ValidationError("Xero answered without all of the documents.")
+                continue
+            for (index, doc, _), row in zip(members, rows, strict=True):
+                errors = self._row_errors(row)
+                if errors or row.get("StatusAttributeString") == "ERROR":
+                    outcomes[index] = ValidationError("; ".join(errors) or "Xero refused the document.")
+                    continue
+                try:
+                    outcomes[index] = self._published(doc, collection, row)
+                except ValidationError as exc:
+                    outcomes[index] = exc
+        return outcomes
 
     def document_url(self, doc: PublishDocument, external_id: str, spend: bool) -> str:
         app = http.endpoint("xero", "app")

@@ -1,0 +1,287 @@
+"""Batches: a worker publishes the jobs of one connection in one create request where the provider has a batch
+endpoint (Xero's PUT of many documents, QuickBooks Online's batch, Bill.com's bulk bills), and each item
+still gets its own answer, exactly one document, and its own error."""
+
+from datetime import timedelta
+
+import httpx
+import pytest
+from django.utils import timezone
+
+from integrations import http
+from integrations.inprocess import InProcessProvider
+from integrations.sandbox import selectors as sandbox
+from integrations.sandbox.services import set_fault
+from integrations.services import publishing_defaults_set
+from publishing.models import Item, ItemState, PublishAttempt, PublishJob, PublishJobStatus
+from publishing.pipeline import items_publish
+from publishing.worker import batch_run, sweep_expired_leases
+from tests.conftest import bill_com_connect, oauth_connect
+from tests.publishing.test_pipeline_providers import ready_item
+from tests.xero_spec import ValidatingTransport, xero_openapi
+
+
+class Recording(httpx.BaseTransport):
+    """Counts the requests that reach the sandbox, by method and path."""
+
+    def __init__(self, inner: httpx.BaseTransport):
+        self.inner = inner
+        self.requests: list[tuple[str, str, dict]] = []
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        self.requests.append((request.method, request.url.path, dict(request.url.params)))
+        return self.inner.handle_request(request)
+
+    def count(self, method: str, path_end: str) -> int:
+        return sum(1 for m, p, _ in self.requests if m == method and p.endswith(path_end))
+
+
+@pytest.fixture
+def wire(sandbox_http):
+    """Provider HTTP into the sandbox, each request counted and every Xero request checked against its spec."""
+    xero_openapi()
+    checked = ValidatingTransport(httpx.WSGITransport(app=InProcessProvider()))
+    recording = Recording(checked)
+    http.set_transport(recording)
+    yield recording
+    assert checked.problems == [], "\n".join(checked.problems)
+
+
+@pytest.fixture
+def messages(monkeypatch):
+    """Task messages sent on commit: one list of job ids per message."""
+    sent: list[list[str]] = []
+    monkeypatch.setattr("publishing.pipeline._send", lambda ids, queue: sent.append(list(ids)))
+    return sent
+
+
+def publish(world, items, messages, capture) -> None:
+    with capture(execute=True):
+        result = items_publish(
+            business=world.a, item_ids=[i.pk for i in items], actor=world.users["business_admin"], queue="publish_bulk"
+        )
+    assert not result.errors, result.errors
+
+
+def run_all(messages) -> list:
+    """Run every message as a worker would, and the retries it asks for (due at once), until none is left."""
+    retries = []
+    while messages:
+        for retry in batch_run(job_ids=messages.pop(0)):
+            retries.append(retry)
+    return retries
+
+
+def states(world) -> dict:
+    return dict(Item.objects.for_business(world.a).values_list("invoice_number", "state"))
+
+
+def references(provider: str) -> list[str]:
+    return [d["reference"] for d in sandbox.documents_list(provider=provider)]
+
+
+def test_xero_publishes_a_bulk_selection_in_one_request_each_item_once(
+    client, world, wire, messages, django_capture_on_commit_callbacks
+):
+    oauth_connect(client, world.a, world.users["business_admin"], "xero")
+    items = [ready_item(world, n=n) for n in range(6)] + [ready_item(world, publish_as="spend_money", n=99)]
+    publish(world, items, messages, django_capture_on_commit_callbacks)
+    assert len(messages) == 1 and len(messages[0]) == 7, "one message for the connection's batch"
+    before = len(wire.requests)
+    assert run_all(messages) == []
+    assert set(states(world).values()) == {ItemState.PUBLISHED}
+    assert sorted(references("xero")) == sorted(str(i.pk) for i in items), "each item exactly once"
+    made = wire.requests[before:]
+    assert sum(1 for m, p, _ in made if m == "PUT" and p.endswith("/Invoices")) == 1
+    assert sum(1 for m, p, _ in made if m == "PUT" and p.endswith("/BankTransactions")) == 1
+    assert all(q.get("summarizeErrors") == "false" for m, p, q in made if m == "PUT" and p.endswith("/Invoices"))
+    jobs = PublishJob.objects.for_business(world.a)
+    assert len({j.batch_key for j in jobs}) == 1 and all(j.status == PublishJobStatus.SUCCEEDED for j in jobs)
+    assert PublishAttempt.objects.for_business(world.a).count() == 7
+
+
+def test_xero_batch_refusals_land_on_their_own_items(client, world, wire, messages, django_capture_on_commit_callbacks):
+    oauth_connect(client, world.a, world.users["business_admin"], "xero")
+    good = [ready_item(world, "sales", n=n) for n in (0, 2)]
+    pair = [ready_item(world, "sales", n=1), ready_item(world, "sales", n=1)]  # Xero refuses a second number
+    unknown_tax = ready_item(world, "sales", n=7, tax_rate="17.5% (old VAT)")
+    publish(world, [*good, *pair, unknown_tax], messages, django_capture_on_commit_callbacks)
+    assert run_all(messages) == []
+    for item in [*good, *pair, unknown_tax]:
+        item.refresh_from_db()
+    assert {i.state for i in good} == {ItemState.PUBLISHED}
+    [twin] = [i for i in pair if i.state != ItemState.PUBLISHED]
+    for item, words in ((twin, "must be unique"), (unknown_tax, "17.5% (old VAT)")):
+        assert item.state == ItemState.READY and item.last_publish_error_kind == "validation"
+        assert words in item.last_publish_error, item.last_publish_error
+    good = [*good, *(i for i in pair if i is not twin)]
+    assert sorted(references("xero")) == sorted(str(i.pk) for i in good)
+
+
+def test_a_batch_sent_again_after_a_crash_replays_under_its_key(
+    client, world, wire, messages, django_capture_on_commit_callbacks, monkeypatch
+):
+    """kill -9 after Xero answered and before the outcome was recorded: the sweeper sends the same batch again,
+    under the same Idempotency-Key, and Xero's replay gives the same invoices: none twice."""
+    oauth_connect(client, world.a, world.users["business_admin"], "xero")
+    items = [ready_item(world, n=n) for n in range(5)]
+    publish(world, items, messages, django_capture_on_commit_callbacks)
+
+    def killed(*args, **kwargs):
+        raise SystemExit("worker killed")
+
+    monkeypatch.setattr("publishing.worker._record", killed)
+    with pytest.raises(SystemExit):
+        batch_run(job_ids=messages.pop())
+    monkeypatch.undo()
+    monkeypatch.setattr("publishing.pipeline._send", lambda ids, queue: messages.append(list(ids)))
+    jobs = PublishJob.objects.for_business(world.a)
+    assert {j.status for j in jobs} == {PublishJobStatus.CLAIMED}
+    first_key = {j.batch_key for j in jobs}
+    assert len(references("xero")) == 5
+    # A fresh item of the same connection is queued meanwhile: it must not join the unfinished batch.
+    late = ready_item(world, n=50)
+    publish(world, [late], messages, django_capture_on_commit_callbacks)
+    jobs.update(lease_expires_at=timezone.now() - timedelta(seconds=1))
+    with django_capture_on_commit_callbacks(execute=True):
+        assert sweep_expired_leases() == 6
+    assert sorted(len(m) for m in messages) == [1, 1, 5], "the batch travels as one message, the late job alone"
+    puts = wire.count("PUT", "/Invoices")
+    run_all(messages)
+    assert set(states(world).values()) == {ItemState.PUBLISHED}
+    assert sorted(references("xero")) == sorted(str(i.pk) for i in [*items, late]), "an invoice was made twice"
+    assert {j.batch_key for j in jobs.exclude(item=late)} == first_key
+    assert wire.count("PUT", "/Invoices") == puts + 2  # the replay of the batch, and the late job's own
+
+
+def test_a_mixed_message_is_split_so_an_unfinished_batch_stays_whole(
+    client, world, wire, messages, django_capture_on_commit_callbacks
+):
+    oauth_connect(client, world.a, world.users["business_admin"], "xero")
+    items = [ready_item(world, n=n) for n in range(4)]
+    publish(world, items, messages, django_capture_on_commit_callbacks)
+    ids = messages.pop()
+    jobs = PublishJob.objects.for_business(world.a)
+    jobs.filter(pk__in=ids[:2]).update(batch_key="a" * 32)  # two of them were claimed together before
+    retries = batch_run(job_ids=ids)
+    [rest] = retries
+    assert rest.delay == 0 and sorted(rest.job_ids) == sorted(ids[2:])
+    assert set(jobs.filter(pk__in=ids[:2]).values_list("status", flat=True)) == {PublishJobStatus.SUCCEEDED}
+    assert batch_run(job_ids=rest.job_ids) == []
+    assert set(states(world).values()) == {ItemState.PUBLISHED}
+
+
+def test_a_failing_batch_is_retried_whole(client, world, wire, messages, django_capture_on_commit_callbacks):
+    oauth_connect(client, world.a, world.users["business_admin"], "xero")
+    items = [ready_item(world, n=n) for n in range(3)]
+    publish(world, items, messages, django_capture_on_commit_callbacks)
+    set_fault("xero", "server_error", rate=1.0)
+    ids = messages.pop()
+    [retry] = batch_run(job_ids=ids)
+    assert retry.reason == "transient" and sorted(retry.job_ids) == sorted(ids) and retry.delay >= 0
+    jobs = PublishJob.objects.for_business(world.a)
+    assert {j.status for j in jobs} == {PublishJobStatus.PENDING} and len({j.not_before for j in jobs}) == 1
+    assert set(states(world).values()) == {ItemState.QUEUED}
+    set_fault("xero", "none")
+    jobs.update(not_before=None)
+    assert batch_run(job_ids=retry.job_ids) == []
+    assert set(states(world).values()) == {ItemState.PUBLISHED}
+    assert len(references("xero")) == 3
+
+
+def test_quickbooks_online_uses_its_batch_endpoint_ten_at_a_time(
+    client, world, wire, messages, django_capture_on_commit_callbacks
+):
+    oauth_connect(client, world.a, world.users["business_admin"], "quickbooks_online")
+    items = [ready_item(world, n=n, category="20 Office Expenses") for n in range(12)]
+    bad = ready_item(world, n=40, category="999 Nowhere")
+    publish(world, [*items, bad], messages, django_capture_on_commit_callbacks)
+    assert sorted(len(m) for m in messages) == [3, 10], "messages carry at most one batch of 10"
+    assert run_all(messages) == []
+    assert wire.count("POST", "/batch") == 2
+    assert wire.count("POST", "/bill") == 0, "no document went on its own"
+    assert sorted(references("quickbooks_online")) == sorted(str(i.pk) for i in items)
+    bad.refresh_from_db()
+    assert bad.state == ItemState.READY and "999 Nowhere" in bad.last_publish_error
+    keys = [q["requestid"] for m, p, q in wire.requests if p.endswith("/batch")]
+    assert len(set(keys)) == 2 and all(len(k) <= 50 for k in keys)
+
+
+def test_quickbooks_online_batch_refusal_of_one_operation(
+    client, world, wire, messages, django_capture_on_commit_callbacks
+):
+    """A fault on one operation of a batch (here a vendor that the ledger made inactive) is that item's."""
+    oauth_connect(client, world.a, world.users["business_admin"], "quickbooks_online")
+    items = [ready_item(world, n=n, category="20 Office Expenses") for n in range(3)]
+    publish(world, items, messages, django_capture_on_commit_callbacks)
+    from integrations.providers.clients import contacts
+
+    # The cached vendor id of the supplier points at nothing in the ledger: QuickBooks answers with a Fault.
+    connection = items[0].integration
+    contacts.cached_lookup(connection.pk, "Vendor", "Office Supplies Co", lambda: "424242")
+    assert run_all(messages) == []
+    for item in items:
+        item.refresh_from_db()
+        assert item.state == ItemState.READY and item.last_publish_error_kind == "validation"
+        assert "Invalid Reference Id" in item.last_publish_error or "424242" in item.last_publish_error
+
+
+@pytest.fixture
+def bill_com(client, world):
+    oauth_connect(client, world.a, world.users["business_admin"], "xero")
+    connection = bill_com_connect(world.a, world.users["business_admin"])
+    publishing_defaults_set(business=world.a, actor=None, default_publishing_connection=connection.id)
+    return connection
+
+
+def test_bill_com_makes_a_selection_with_one_bulk_request(
+    client, world, wire, bill_com, messages, django_capture_on_commit_callbacks
+):
+    items = [ready_item(world, n=n) for n in range(5)]
+    publish(world, items, messages, django_capture_on_commit_callbacks)
+    assert run_all(messages) == []
+    assert wire.count("POST", "/bills/bulk") == 1 and wire.count("POST", "/v3/bills") == 0
+    assert wire.count("GET", "/v3/bills") == 0, "no look-up for bills that no attempt can have made"
+    assert sorted(references("bill_com")) == sorted(str(i.pk) for i in items)
+    assert set(states(world).values()) == {ItemState.PUBLISHED}
+
+
+def test_bill_com_refused_bulk_goes_one_by_one_so_the_refusal_is_the_items_own(
+    client, world, wire, bill_com, messages, django_capture_on_commit_callbacks, monkeypatch
+):
+    items = [ready_item(world, n=n) for n in range(3)]
+    broken = ready_item(world, n=9)
+    from integrations.providers.clients.bill_com import BillComClient
+
+    body_of = BillComClient.bill_body
+
+    def no_lines_for_broken(self, doc):
+        body = body_of(self, doc)
+        if doc.reference == str(broken.pk):
+            body["billLineItems"] = []
+        return body
+
+    monkeypatch.setattr(BillComClient, "bill_body", no_lines_for_broken)
+    publish(world, [*items, broken], messages, django_capture_on_commit_callbacks)
+    assert run_all(messages) == []
+    assert wire.count("POST", "/bills/bulk") == 1 and wire.count("POST", "/v3/bills") == 4
+    assert sorted(references("bill_com")) == sorted(str(i.pk) for i in items), "all or none, then one by one"
+    broken.refresh_from_db()
+    assert broken.state == ItemState.READY and "line" in broken.last_publish_error
+
+
+def test_bill_com_batch_sent_again_looks_up_instead_of_making_twice(
+    client, world, wire, bill_com, messages, django_capture_on_commit_callbacks, monkeypatch
+):
+    items = [ready_item(world, n=n) for n in range(4)]
+    publish(world, items, messages, django_capture_on_commit_callbacks)
+    monkeypatch.setattr("publishing.worker._record", lambda *a, **k: (_ for _ in ()).throw(SystemExit("killed")))
+    ids = messages.pop()
+    with pytest.raises(SystemExit):
+        batch_run(job_ids=ids)
+    monkeypatch.undo()
+    PublishJob.objects.for_business(world.a).update(lease_expires_at=timezone.now() - timedelta(seconds=1))
+    assert batch_run(job_ids=ids) == []
+    assert sorted(references("bill_com")) == sorted(str(i.pk) for i in items), "a bill was made twice"
+    assert wire.count("POST", "/bills/bulk") == 1
+    assert set(states(world).values()) == {ItemState.PUBLISHED}
