@@ -43,9 +43,10 @@ WORKER_PROCESSES = int(os.environ.get("BENCH_WORKERS", "2"))
 WORKER_CONCURRENCY = int(os.environ.get("BENCH_CONCURRENCY", "4"))
 GUNICORN_WORKERS = int(os.environ.get("BENCH_GUNICORN_WORKERS", "2"))
 GUNICORN_THREADS = int(os.environ.get("BENCH_GUNICORN_THREADS", "4"))
-# Items per items_publish call, round-robin over businesses (many people publishing at once): no more than the
-# provider lets one connection have in flight, so that a burst of one business's jobs does not meet our own limiter.
-PUBLISH_CHUNK = {"xero": 5, "quickbooks_online": 5, "bill_com": 3}
+# Items per items_publish call, round-robin over businesses (many people publishing at once): a page of the
+# Costs inbox selected and published. The workers take each connection's jobs in batches of what one create
+# request of its provider carries (Xero 50, QuickBooks Online's batch 10, Bill.com's bulk 100).
+PUBLISH_CHUNK = {"xero": 50, "quickbooks_online": 50, "bill_com": 50}
 TIMEOUT_SECONDS = 900
 
 
@@ -425,8 +426,11 @@ def ledger_check() -> str:
     documents = Document.objects.count()
     outcomes = dict(PublishAttempt.all_tenants.values_list("outcome").annotate(n=Count("id")))
     retried = PublishJob.all_tenants.filter(attempts__gt=1).count()
+    batches = PublishJob.all_tenants.values("batch_key").distinct().count()
+    jobs = PublishJob.all_tenants.count()
     return (
-        f"{documents} documents in the sandbox, {doubled} references twice; attempts {outcomes}; {retried} jobs retried"
+        f"{documents} documents in the sandbox, {doubled} references twice; attempts {outcomes}; {retried} jobs "
+        f"retried; {batches} batches (create requests) of {jobs / max(1, batches):.1f} jobs on average"
     )
 
 
@@ -452,6 +456,7 @@ def main() -> int:
     import django
 
     django.setup()
+    from django.conf import settings
     from django.core.management import call_command
 
     from integrations.ratelimit import _redis
@@ -505,7 +510,7 @@ def main() -> int:
             f"processes: {WORKER_PROCESSES} Celery worker processes x concurrency {WORKER_CONCURRENCY} (prefork, "
             f"prefetch 1, acks late), gunicorn {GUNICORN_WORKERS} workers x {GUNICORN_THREADS} threads serving "
             f"the sandbox, Celery beat; PostgreSQL and Redis on this machine; CONN_MAX_AGE="
-            f"{os.environ.get('CONN_MAX_AGE', '0 (the default)')}; logs in {logs}",
+            f"{settings.DATABASES['default']['CONN_MAX_AGE']}; logs in {logs}",
             flush=True,
         )
 

@@ -98,7 +98,10 @@ DATABASES = {"default": env.db("DATABASE_URL", default="postgres://postgres@127.
 DATABASES["default"]["ENGINE"] = "django.db.backends.postgresql"
 # A percent-encoded host is a Unix socket directory (the embedded server of ``make run``).
 DATABASES["default"]["HOST"] = unquote(DATABASES["default"].get("HOST") or "")
-DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
+# Persistent connections: a new PostgreSQL backend per request or task costs more than the work of most
+# publish batches (CONN_MAX_AGE=0 turns them off). Checked before reuse, so a restarted server is survived.
+DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = env.int("DB_CONNECT_TIMEOUT", default=5)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -215,6 +218,8 @@ CELERY_BEAT_SCHEDULE = {
 PUBLISH_LEASE_SECONDS = env.int("PUBLISH_LEASE_SECONDS", default=120)
 PUBLISH_DISPATCH_GRACE_SECONDS = env.int("PUBLISH_DISPATCH_GRACE_SECONDS", default=60)
 PUBLISH_MAX_ATTEMPTS = env.int("PUBLISH_MAX_ATTEMPTS", default=10)
+# Jobs of one connection published in one create request, at most (each provider has its own maximum).
+PUBLISH_BATCH_MAX = env.int("PUBLISH_BATCH_MAX", default=100)
 PUBLISH_BACKOFF_BASE_SECONDS = env.float("PUBLISH_BACKOFF_BASE_SECONDS", default=2.0)
 PUBLISH_BACKOFF_MAX_SECONDS = env.float("PUBLISH_BACKOFF_MAX_SECONDS", default=300.0)
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
