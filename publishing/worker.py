@@ -26,6 +26,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from dext_connections.db import rows_update
 from integrations.models import ConnectionStatus
 from integrations.providers import registry
 from integrations.providers.base import (
@@ -335,8 +336,8 @@ def _record(batch: list[PublishJob], outcomes: list[Outcome], *, started, durati
             )
         PublishAttempt.objects.bulk_create(attempts)
         ItemHistory.objects.bulk_create(history)
-        PublishJob.objects.for_business(business_id).bulk_update(jobs, [*JOB_FIELDS, "updated_at"])
-        Item.objects.for_business(business_id).bulk_update(list(items.values()), [*ITEM_FIELDS, "updated_at"])
+        rows_update(PublishJob, jobs, [*JOB_FIELDS, "updated_at"], business_id=business_id)
+        rows_update(Item, list(items.values()), [*ITEM_FIELDS, "updated_at"], business_id=business_id)
         if "auth" in failures:
             connection_mark_needs_reconnect(connection=connection, reason=failures["auth"].message)
     for kind, error in failures.items():
