@@ -19,6 +19,7 @@ from integrations.providers.base import (
     TransientError,
     ValidationError,
 )
+from integrations.providers.clients.contacts import cached_lookup
 
 log = logging.getLogger(__name__)
 
@@ -65,6 +66,15 @@ class HttpProviderClient:
 
     def __init__(self, connection):
         self.connection = connection
+        self._looked_up: dict[tuple[str, str], str] = {}
+
+    def lookup(self, kind: str, name: str, look_up) -> str:
+        """A contact id or reference data: from this client's memory (one batch asks for the same supplier
+        many times), else the shared Redis cache, else the provider (``look_up``)."""
+        key = (kind, " ".join(name.lower().split()))
+        if key not in self._looked_up:
+            self._looked_up[key] = cached_lookup(self.connection.pk, kind, name, look_up)
+        return self._looked_up[key]
 
     def validation_message(self, response: httpx.Response) -> str:
         return f"{self.provider_name} refused the document ({response.status_code})."

@@ -19,7 +19,6 @@ from integrations.models import Connection
 from integrations.providers.base import AuthError, CredentialsRefused, ExternalRef, TransientError, ValidationError
 from integrations.providers.bill_com import login
 from integrations.providers.clients.base import HttpProviderClient, Outcome
-from integrations.providers.clients.contacts import cached_lookup
 from integrations.providers.document import PublishDocument
 
 
@@ -65,7 +64,7 @@ class BillComClient(HttpProviderClient):
             return self.send(method, self.url(path), headers={**headers, "sessionId": session_id}, **kwargs)
 
     def vendor_id(self, name: str) -> str:
-        return cached_lookup(self.connection.pk, "vendor", name, lambda: self._vendor_id(name))
+        return self.lookup("vendor", name, lambda: self._vendor_id(name))
 
     def _vendor_id(self, name: str) -> str:
         found = self.call("GET", "/vendors", params={"filters": f"name:eq:{_quote(name)}"}).json().get("results") or []

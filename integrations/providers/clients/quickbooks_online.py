@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import json
 from decimal import Decimal
+from functools import cached_property
 
 import httpx
 
 from integrations import http
 from integrations.providers.base import ExternalRef, ValidationError
 from integrations.providers.clients.base import Outcome
-from integrations.providers.clients.contacts import cached_lookup
 from integrations.providers.clients.oauth_client import OAuthProviderClient
 from integrations.providers.document import PublishDocument, request_key
 from integrations.providers.quickbooks_online import MINOR_VERSION
@@ -53,7 +53,7 @@ class QuickBooksOnlineClient(OAuthProviderClient):
         return response.json().get("QueryResponse", {})
 
     def entity_id(self, entity: str, name: str) -> str:
-        return cached_lookup(self.connection.pk, entity, name, lambda: self._entity_id(entity, name))
+        return self.lookup(entity, name, lambda: self._entity_id(entity, name))
 
     def _entity_id(self, entity: str, name: str) -> str:
         escaped = name.replace("\\", "\\\\").replace("'", "\\'")
@@ -76,16 +76,20 @@ class QuickBooksOnlineClient(OAuthProviderClient):
             raise
         return created.json()[entity]["Id"]
 
-    def account_id(self, category: str) -> str:
-        """The ledger account of a category: by account number, by id, or by name ("429 General Expenses")."""
-        code, _, name = category.partition(" ")
-        accounts = cached_lookup(
-            self.connection.pk,
+    @cached_property
+    def accounts(self) -> list[dict]:
+        """The company's chart of accounts (read once a batch from the shared cache)."""
+        found = self.lookup(
             "accounts",
             "all",
             lambda: json.dumps(self.query("select * from Account MAXRESULTS 1000").get("Account") or []),
         )
-        for account in json.loads(accounts):
+        return json.loads(found)
+
+    def account_id(self, category: str) -> str:
+        """The ledger account of a category: by account number, by id, or by name ("429 General Expenses")."""
+        code, _, name = category.partition(" ")
+        for account in self.accounts:
             number = str(account.get("AcctNum") or "")
             names = {str(account.get("Name", "")).lower(), str(account.get("FullyQualifiedName", "")).lower()}
             if (

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from decimal import Decimal
+from functools import cached_property
 from urllib.parse import quote
 
 import httpx
@@ -11,7 +12,6 @@ import httpx
 from integrations import http
 from integrations.providers.base import ExternalRef, ValidationError
 from integrations.providers.clients.base import Outcome
-from integrations.providers.clients.contacts import cached_lookup
 from integrations.providers.clients.oauth_client import OAuthProviderClient
 from integrations.providers.document import PublishDocument, request_key
 
@@ -47,7 +47,7 @@ class XeroClient(OAuthProviderClient):
     # ------------------------------------------------------------------ contacts
 
     def contact_id(self, name: str) -> str:
-        return cached_lookup(self.connection.pk, "contact", name, lambda: self._contact_id(name))
+        return self.lookup("contact", name, lambda: self._contact_id(name))
 
     def _contact_id(self, name: str) -> str:
         escaped = name.replace('"', '\\"')
@@ -80,16 +80,17 @@ class XeroClient(OAuthProviderClient):
             line["TaxType"] = self.tax_type(doc.tax_rate)
         return [line]
 
+    @cached_property
+    def tax_rates(self) -> list[dict]:
+        """The organisation's tax rates (read once a batch from the shared cache)."""
+        found = self.lookup(
+            "tax-rates", "all", lambda: json.dumps(self.call("GET", self.api("/TaxRates")).json().get("TaxRates") or [])
+        )
+        return json.loads(found)
+
     def tax_type(self, tax_rate: str) -> str:
         """Xero's TaxType for a tax rate as people write it ("20% (VAT on Expenses)") or its code ("INPUT2")."""
-        rates = json.loads(
-            cached_lookup(
-                self.connection.pk,
-                "tax-rates",
-                "all",
-                lambda: json.dumps(self.call("GET", self.api("/TaxRates")).json().get("TaxRates") or []),
-            )
-        )
+        rates = self.tax_rates
         wanted = " ".join(tax_rate.split()).lower()
         for rate in rates:
             if wanted in (str(rate.get("TaxType", "")).lower(), " ".join(str(rate.get("Name", "")).split()).lower()):
