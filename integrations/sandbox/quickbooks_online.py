@@ -458,38 +458,38 @@ def _save(call: Call, entity: str, element: dict) -> dict:
     common = {"Id": qbo_id, "SyncToken": sync_token, "domain": "QBO", "sparse": False, "MetaData": _meta(created, now)}
     if is_contact:
         body = {**_contact_body(organisation, entity, element, existing), **common}
-        Contact.objects.update_or_create(
-            provider=QBO,
-            organisation=organisation,
-            external_id=qbo_id,
-            defaults={
-                "kind": entity,
-                "name": body["DisplayName"],
-                "body": body,
-                "created_at": created,
-                "updated_at": now,
-            },
-        )
+        _store(Contact, existing, organisation, qbo_id, kind=entity, name=body["DisplayName"], body=body, now=now)
         return body
     merged = {**(existing.received if existing else {}), **element}
     body, total = _transaction_body(organisation, entity, merged)
     body.update(common)
-    Document.objects.update_or_create(
-        provider=QBO,
-        organisation=organisation,
-        external_id=qbo_id,
-        defaults={
-            "type": entity,
-            "reference": str(body.get("PrivateNote") or ""),
-            "total": total,
-            "currency": "USD",
-            "received": merged,
-            "body": body,
-            "created_at": created,
-            "updated_at": now,
-        },
+    _store(
+        Document,
+        existing,
+        organisation,
+        qbo_id,
+        type=entity,
+        reference=str(body.get("PrivateNote") or ""),
+        total=total,
+        currency="USD",
+        received=merged,
+        body=body,
+        now=now,
     )
     return body
+
+
+def _store(model, existing, organisation: Organisation, qbo_id: str, *, now, **values) -> None:
+    """Create the row (its id is new, from the sequence) or save the changes to the one being updated."""
+    if existing is None:
+        model.objects.create(
+            provider=QBO, organisation=organisation, external_id=qbo_id, created_at=now, updated_at=now, **values
+        )
+        return
+    for name, value in values.items():
+        setattr(existing, name, value)
+    existing.updated_at = now
+    existing.save(update_fields=[*values, "updated_at"])
 
 
 def entity_create(*, call: Call, entity: str, raw: bytes, request_id: str) -> tuple[int, dict, bool]:
