@@ -518,10 +518,11 @@ def main() -> int:
         total = sum(len(ids) for _, _, ids in batches)
         before = cpu_seconds()
         ceiling = noop_throughput(total)
-        noop_cpu = sum(cpu_seconds().values()) - sum(before.values())
+        noop_used = {role: seconds - before.get(role, 0.0) for role, seconds in cpu_seconds().items()}
+        noop_split = ", ".join(f"{role} {seconds * 1000 / total:.1f}" for role, seconds in sorted(noop_used.items()))
         print(
             f"no-op task: {ceiling:,.0f} tasks/s ({total} tasks, same broker, queue and workers; "
-            f"{noop_cpu * 1000 / total:.1f} CPU ms per task in all)",
+            f"{sum(noop_used.values()) * 1000 / total:.1f} CPU ms per task in all = {noop_split})",
             flush=True,
         )
         before = cpu_seconds()

@@ -138,7 +138,9 @@ def items_publish(
             if not waits:
                 to_send.append(job)
         if jobs:
-            Item.objects.bulk_update([j.item for j in jobs], ["state"])
+            Item.objects.for_business(business).filter(pk__in=[j.item_id for j in jobs]).update(
+                state=ItemState.QUEUED, updated_at=timezone.now()
+            )
             PublishJob.objects.bulk_create(jobs)
             ItemHistory.objects.bulk_create(history)
         result.updated = len(jobs)
