@@ -49,17 +49,14 @@ def batch_size(provider_key: str) -> int:
 def send_batches(jobs: list[PublishJob]) -> None:
     """On commit, one message per batch: jobs grouped by queue and connection (and by an unfinished earlier
     batch, whose members must stay together), in chunks of what one request of the provider carries."""
-    groups: dict[tuple, list[str]] = {}
-    sizes: dict[tuple, int] = {}
+    groups: dict[tuple, list[PublishJob]] = {}
     for job in jobs:
-        key = (job.queue, job.connection_id, job.batch_key)
-        groups.setdefault(key, []).append(str(job.pk))
-        sizes[key] = len(jobs) if job.batch_key else batch_size(job.connection.provider)
-    for key, ids in groups.items():
-        size = sizes[key]
-        for start in range(0, len(ids), size):
-            chunk = ids[start : start + size]
-            transaction.on_commit(lambda chunk=chunk, queue=key[0]: _send(chunk, queue))
+        groups.setdefault((job.queue, job.connection_id, job.batch_key), []).append(job)
+    for (queue, _, batch_key), group in groups.items():
+        size = len(group) if batch_key else batch_size(group[0].connection.provider)
+        for start in range(0, len(group), size):
+            chunk = [str(job.pk) for job in group[start : start + size]]
+            transaction.on_commit(lambda chunk=chunk, queue=queue: _send(chunk, queue))
 
 
 def items_publish(

@@ -99,9 +99,10 @@ def _claim(job_ids: list) -> tuple[list[PublishJob], list[Retry]]:
         # An unfinished batch first: it is the older work.
         ordered = sorted(groups.items(), key=lambda group: not group[0][1])
         (_, batch_key), batch = ordered[0]
-        size = batch_size(batch[0].connection.provider)
-        leftover = batch[size:] if not batch_key else []
-        batch = batch if batch_key else batch[:size]
+        leftover: list[PublishJob] = []
+        if not batch_key:  # new jobs: as many as one request carries (an unfinished batch goes whole)
+            size = batch_size(batch[0].connection.provider)
+            batch, leftover = batch[:size], batch[size:]
         for rest in [leftover, *(jobs for _, jobs in ordered[1:])]:
             if rest:
                 retries.append(Retry(0.0, "another batch", rest[0].queue, _ids(rest)))

@@ -492,12 +492,16 @@ def _store(model, existing, organisation: Organisation, qbo_id: str, *, now, **v
     existing.save(update_fields=[*values, "updated_at"])
 
 
+def _request_id_check(request_id: str) -> None:
+    if len(request_id) > REQUEST_ID_MAX:
+        raise _fault("Invalid requestid", f"requestid must be {REQUEST_ID_MAX} characters or fewer", "2000")
+
+
 def entity_create(*, call: Call, entity: str, raw: bytes, request_id: str) -> tuple[int, dict, bool]:
     name = CREATABLE.get(entity.lower())
     if name is None:
         raise _fault("Unsupported Operation", f"Operation create is not supported for {entity}", "500")
-    if len(request_id) > REQUEST_ID_MAX:
-        raise _fault("Invalid requestid", "requestid must be 50 characters or fewer", "2000")
+    _request_id_check(request_id)
     element = _parse(raw)
 
     def run() -> tuple[int, dict]:
@@ -514,8 +518,7 @@ BATCH_PER_MINUTE = 40  # "up to 40 [batch] requests per minute" per company
 
 def batch(*, call: Call, raw: bytes, request_id: str) -> tuple[int, dict, bool]:
     """``POST …/batch``: create operations, each answered on its own (its entity, or its Fault), in order."""
-    if len(request_id) > REQUEST_ID_MAX:
-        raise _fault("Invalid requestid", "requestid must be 50 characters or fewer", "2000")
+    _request_id_check(request_id)
     operations = _parse(raw).get("BatchItemRequest")
     if not isinstance(operations, list) or not operations or not all(isinstance(o, dict) for o in operations):
         raise _required("BatchItemRequest")

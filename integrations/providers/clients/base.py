@@ -100,6 +100,22 @@ class HttpProviderClient:
                 return outcomes + [error] * (len(docs) - len(outcomes))
         return outcomes
 
+    def _split_creates(self, docs: list, build) -> tuple[list[Outcome | None], list[tuple[int, object, object]]]:
+        """The first step of a batch client's ``publish_many``: updates are published one by one now, and each
+        create becomes ``(index, doc, build(doc))`` for the batch request. A ValidationError raised by either is
+        that document's own outcome; the outcomes of the creates are left to fill in."""
+        outcomes: list[Outcome | None] = [None] * len(docs)
+        creates = []
+        for index, doc in enumerate(docs):
+            try:
+                if doc.external_id:
+                    outcomes[index] = self.publish(doc)
+                else:
+                    creates.append((index, doc, build(doc)))
+            except ValidationError as exc:
+                outcomes[index] = exc
+        return outcomes, creates
+
     def is_auth_failure(self, response: httpx.Response) -> bool:
         return response.status_code == 401
 

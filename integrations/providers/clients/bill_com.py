@@ -112,10 +112,13 @@ class BillComClient(HttpProviderClient):
             external_id=bill["id"], url=f"{http.endpoint('bill_com', 'app')}/Bill?id={quote(bill['id'])}"
         )
 
+    def earlier_bill(self, doc: PublishDocument) -> dict | None:
+        """Only an item that an earlier attempt may have sent can have a bill already: look for it then."""
+        return self.existing_bill(self.invoice_number(doc), doc.reference) if doc.maybe_sent else None
+
     def publish(self, doc: PublishDocument) -> ExternalRef:
         body = self.bill_body(doc)
-        # Only an item that an earlier attempt may have sent can have a bill already: look for it first.
-        bill = self.existing_bill(self.invoice_number(doc), doc.reference) if doc.maybe_sent else None
+        bill = self.earlier_bill(doc)
         if bill is not None:
             return self._published(doc, bill, created=False)
         return self._published(doc, self.call("POST", "/bills", json=body).json(), created=True)
@@ -129,7 +132,7 @@ class BillComClient(HttpProviderClient):
         outcomes: list[Outcome | None] = [None] * len(docs)
         fresh: list[tuple[int, PublishDocument, dict]] = []
         for index, doc in enumerate(docs):
-            bill = self.existing_bill(self.invoice_number(doc), doc.reference) if doc.maybe_sent else None
+            bill = self.earlier_bill(doc)
             if bill is not None:
                 outcomes[index] = self._published(doc, bill, created=False)
                 continue

@@ -169,18 +169,8 @@ class QuickBooksOnlineClient(OAuthProviderClient):
         it was, under the same key."""
         if len(docs) == 1:
             return super().publish_many(docs)
-        outcomes: list[Outcome | None] = [None] * len(docs)
-        creates: list[tuple[int, PublishDocument, str, dict]] = []
-        for index, doc in enumerate(docs):
-            try:
-                if doc.external_id:
-                    outcomes[index] = self.publish(doc)
-                    continue
-                entity, body = self.body_for(doc)
-            except ValidationError as exc:
-                outcomes[index] = exc
-                continue
-            creates.append((index, doc, entity, body))
+        outcomes, built = self._split_creates(docs, self.body_for)
+        creates = [(index, doc, entity, body) for index, doc, (entity, body) in built]
         for start in range(0, len(creates), BATCH_OPERATIONS):
             chunk = creates[start : start + BATCH_OPERATIONS]
             request = {

@@ -178,17 +178,9 @@ class XeroClient(OAuthProviderClient):
         network) is raised, so the whole batch is sent again, as it was, under the same keys."""
         if len(docs) == 1:
             return super().publish_many(docs)
-        outcomes: list[Outcome | None] = [None] * len(docs)
+        outcomes, creates = self._split_creates(docs, self._element)
         requests: dict[str, list[tuple[int, PublishDocument, dict]]] = {}
-        for index, doc in enumerate(docs):
-            try:
-                if doc.external_id:
-                    outcomes[index] = self.publish(doc)
-                    continue
-                collection, element = self._element(doc)
-            except ValidationError as exc:
-                outcomes[index] = exc
-                continue
+        for index, doc, (collection, element) in creates:
             requests.setdefault(collection, []).append((index, doc, element))
         for collection, members in requests.items():
             try:
