@@ -38,6 +38,7 @@ from integrations.sandbox import clock, counters, faults
 from integrations.sandbox.errors import SandboxError
 from integrations.sandbox.models import Attachment, BillComSession, Contact, Document, Organisation, Provider
 from integrations.sandbox.organisations import BILL_COM_ORGANISATION_ID, organisation_get
+from integrations.sandbox.unit import Unit
 from integrations.sandbox.values import cents, number, parse_date, to_decimal
 
 BILL_COM = Provider.BILL_COM
@@ -145,6 +146,7 @@ def logout(*, dev_key: str | None, session_id: str | None) -> dict:
 class Call:
     organisation: Organisation
     headers: dict[str, str] = field(default_factory=dict)
+    unit: Unit = field(default_factory=Unit)
 
 
 @contextmanager
@@ -274,7 +276,9 @@ BULK_BILLS_MAX = 100
 
 
 def bill_create(*, call: Call, raw: bytes) -> dict:
-    return _bill_save(call, _parse(raw))
+    body = _bill_save(call, _parse(raw))
+    call.unit.insert()
+    return body
 
 
 def bills_bulk_create(*, call: Call, raw: bytes) -> list[dict]:
@@ -295,11 +299,13 @@ def bills_bulk_create(*, call: Call, raw: bytes) -> list[dict]:
             except SandboxError as error:
                 message = error.body[0]["message"] if isinstance(error.body, list) and error.body else str(error)
                 raise _invalid(f"Bill {index + 1}: {message}") from None
+        call.unit.insert()
     return created
 
 
 def _bill_save(call: Call, element: dict) -> dict:
-    vendor = _vendors(call.organisation).filter(external_id=str(element.get("vendorId") or "")).first()
+    vendor_id = str(element.get("vendorId") or "")
+    vendor = call.unit.once(vendor_id, lambda: _vendors(call.organisation).filter(external_id=vendor_id).first())
     if vendor is None:
         raise _invalid("vendorId is missing or is not a vendor of this organization")
     invoice = element.get("invoice")
@@ -346,18 +352,20 @@ def _bill_save(call: Call, element: dict) -> dict:
     reference = element.get("description") or next(
         (line.get("description") for line in lines if line.get("description")), ""
     )
-    Document.objects.create(
-        provider=BILL_COM,
-        organisation=call.organisation,
-        external_id=bill_id,
-        type="Bill",
-        reference=str(reference or ""),
-        total=total,
-        currency="USD",
-        received=element,
-        body=body,
-        created_at=now,
-        updated_at=now,
+    call.unit.insert_later(
+        Document(
+            provider=BILL_COM,
+            organisation=call.organisation,
+            external_id=bill_id,
+            type="Bill",
+            reference=str(reference or ""),
+            total=total,
+            currency="USD",
+            received=element,
+            body=body,
+            created_at=now,
+            updated_at=now,
+        )
     )
     return body
 

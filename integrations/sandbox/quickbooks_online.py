@@ -29,6 +29,7 @@ from django.db import transaction
 from integrations.sandbox import clock, counters, faults, idempotency, oauth
 from integrations.sandbox.errors import SandboxError
 from integrations.sandbox.models import Attachment, Contact, Document, Grant, Organisation, Provider
+from integrations.sandbox.unit import Unit
 from integrations.sandbox.values import cents, number, parse_date, to_decimal
 
 QBO = Provider.QUICKBOOKS_ONLINE
@@ -149,6 +150,7 @@ class Call:
     grant: Grant
     organisation: Organisation
     headers: dict[str, str] = field(default_factory=dict)
+    unit: Unit = field(default_factory=Unit)
 
 
 @contextmanager
@@ -271,7 +273,7 @@ def _rows(organisation: Organisation, entity: str) -> list[dict]:
 # --- create and update ---
 
 
-def _ref(organisation: Organisation, given, entity: str, name: str, *, required: bool = True) -> dict | None:
+def _ref(call: Call, given, entity: str, name: str, *, required: bool = True) -> dict | None:
     if not isinstance(given, dict) or not given.get("value"):
         if required:
             raise _required(name)
@@ -285,7 +287,11 @@ def _ref(organisation: Organisation, given, entity: str, name: str, *, required:
         if value not in ITEMS_BY_ID:
             raise _invalid_reference("Item", value)
         return {"value": value, "name": ITEMS_BY_ID[value][1]}
-    contact = _contacts(organisation, entity).filter(external_id=value).first()
+    # An operation does not see contacts made earlier in the same batch (as Intuit documents), so a request may
+    # look each one up once.
+    contact = call.unit.once(
+        (entity, value), lambda: _contacts(call.organisation, entity).filter(external_id=value).first()
+    )
     if contact is None:
         raise _invalid_reference(entity, value)
     return {"value": value, "name": contact.name}
@@ -308,7 +314,7 @@ def _amount(line: dict) -> Decimal:
     return cents(amount)
 
 
-def _expense_lines(organisation: Organisation, element: dict) -> tuple[list[dict], Decimal]:
+def _expense_lines(call: Call, element: dict) -> tuple[list[dict], Decimal]:
     given = element.get("Line")
     if not isinstance(given, list) or not given:
         raise _required("Line")
@@ -322,17 +328,17 @@ def _expense_lines(organisation: Organisation, element: dict) -> tuple[list[dict
         amount = _amount(line)
         detail = dict(line.get(kind) or {})
         if kind == "AccountBasedExpenseLineDetail":
-            detail["AccountRef"] = _ref(organisation, detail.get("AccountRef"), "Account", "AccountRef")
+            detail["AccountRef"] = _ref(call, detail.get("AccountRef"), "Account", "AccountRef")
             detail.setdefault("BillableStatus", "NotBillable")
             detail.setdefault("TaxCodeRef", {"value": "NON"})
         else:
-            detail["ItemRef"] = _ref(organisation, detail.get("ItemRef"), "Item", "ItemRef")
+            detail["ItemRef"] = _ref(call, detail.get("ItemRef"), "Item", "ItemRef")
         lines.append({**line, "Id": str(position), "LineNum": position, "Amount": number(amount), kind: detail})
         total += amount
     return lines, total
 
 
-def _sales_lines(organisation: Organisation, element: dict) -> tuple[list[dict], Decimal]:
+def _sales_lines(call: Call, element: dict) -> tuple[list[dict], Decimal]:
     given = element.get("Line")
     if not isinstance(given, list) or not given:
         raise _required("Line")
@@ -346,19 +352,19 @@ def _sales_lines(organisation: Organisation, element: dict) -> tuple[list[dict],
         amount = _amount(line) if kind == "SalesItemLineDetail" else Decimal(0)
         detail = dict(line.get(kind) or {})
         if kind == "SalesItemLineDetail":
-            detail["ItemRef"] = _ref(organisation, detail.get("ItemRef") or {"value": "1"}, "Item", "ItemRef")
+            detail["ItemRef"] = _ref(call, detail.get("ItemRef") or {"value": "1"}, "Item", "ItemRef")
             total += amount
         lines.append({**line, "Id": str(position), "LineNum": position, "Amount": number(amount), kind: detail})
     return lines, total
 
 
-def _transaction_body(organisation: Organisation, entity: str, element: dict) -> tuple[dict, Decimal]:
+def _transaction_body(call: Call, entity: str, element: dict) -> tuple[dict, Decimal]:
     txn_date = _date(element, "TxnDate") or clock.now().astimezone(PACIFIC).date()
     due_date = _date(element, "DueDate")
     body = {**element, "TxnDate": txn_date.isoformat(), "CurrencyRef": USD}
     if entity == "Bill":
-        body["VendorRef"] = _ref(organisation, element.get("VendorRef"), "Vendor", "VendorRef")
-        body["Line"], total = _expense_lines(organisation, element)
+        body["VendorRef"] = _ref(call, element.get("VendorRef"), "Vendor", "VendorRef")
+        body["Line"], total = _expense_lines(call, element)
         body["APAccountRef"] = AP_ACCOUNT
         body["DueDate"] = (due_date or txn_date).isoformat()
         body["Balance"] = number(total)
@@ -368,7 +374,7 @@ def _transaction_body(organisation: Organisation, entity: str, element: dict) ->
             raise _required("PaymentType")
         if payment_type not in PAYMENT_TYPES:
             raise _fault("Invalid Enumeration", f"Invalid PaymentType: {payment_type}", "2080", element="PaymentType")
-        account = _ref(organisation, element.get("AccountRef"), "Account", "AccountRef")
+        account = _ref(call, element.get("AccountRef"), "Account", "AccountRef")
         if ACCOUNTS_BY_ID[account["value"]][2] != PAYMENT_TYPES[payment_type]:
             raise _fault(
                 "Invalid account type",
@@ -382,18 +388,18 @@ def _transaction_body(organisation: Organisation, entity: str, element: dict) ->
             if entity_type not in ("Vendor", "Customer"):
                 raise _invalid_reference("Entity", element["EntityRef"])
             body["EntityRef"] = {
-                **_ref(organisation, element["EntityRef"], entity_type, "EntityRef"),
+                **_ref(call, element["EntityRef"], entity_type, "EntityRef"),
                 "type": entity_type,
             }
-        body["Line"], total = _expense_lines(organisation, element)
+        body["Line"], total = _expense_lines(call, element)
     else:  # Invoice
-        body["CustomerRef"] = _ref(organisation, element.get("CustomerRef"), "Customer", "CustomerRef")
-        body["Line"], total = _sales_lines(organisation, element)
+        body["CustomerRef"] = _ref(call, element.get("CustomerRef"), "Customer", "CustomerRef")
+        body["Line"], total = _sales_lines(call, element)
         body["DueDate"] = (due_date or txn_date).isoformat()
         body["Balance"] = number(total)
         body["ARAccountRef"] = AR_ACCOUNT
         if not element.get("DocNumber"):
-            body["DocNumber"] = str(1000 + counters.sequence_next(f"qbo:docnumber:{organisation.external_id}"))
+            body["DocNumber"] = str(1000 + counters.sequence_next(f"qbo:docnumber:{call.organisation.external_id}"))
     body["TotalAmt"] = number(total)
     return body, total
 
@@ -426,7 +432,9 @@ def _contact_body(organisation: Organisation, entity: str, element: dict, existi
     }
 
 
-def _save(call: Call, entity: str, element: dict) -> dict:
+def _save(call: Call, entity: str, element: dict, *, later: bool = False) -> dict:
+    """Create or update one entity; its body. Everything is checked before anything is written. With ``later``,
+    a new document waits in the request's unit for its id and its insert (``_insert_later_made``)."""
     organisation = call.organisation
     now = clock.now()
     is_contact = entity in CONTACT_ENTITIES.values()
@@ -452,31 +460,50 @@ def _save(call: Call, entity: str, element: dict) -> dict:
                 f"The current SyncToken is {existing.body['SyncToken']}.",
                 "5010",
             )
-    qbo_id = existing.body["Id"] if existing else _next_id(organisation)
-    sync_token = str(int(existing.body["SyncToken"]) + 1) if existing else "0"
-    created = existing.created_at if existing else now
-    common = {"Id": qbo_id, "SyncToken": sync_token, "domain": "QBO", "sparse": False, "MetaData": _meta(created, now)}
     if is_contact:
-        body = {**_contact_body(organisation, entity, element, existing), **common}
+        body = _contact_body(organisation, entity, element, existing)
+    else:
+        merged = {**(existing.received if existing else {}), **element}
+        body, total = _transaction_body(call, entity, merged)
+    waits = existing is None and later and not is_contact
+    qbo_id = existing.body["Id"] if existing else "" if waits else _next_id(organisation)
+    body.update(
+        {
+            "Id": qbo_id,
+            "SyncToken": str(int(existing.body["SyncToken"]) + 1) if existing else "0",
+            "domain": "QBO",
+            "sparse": False,
+            "MetaData": _meta(existing.created_at if existing else now, now),
+        }
+    )
+    if is_contact:
         _store(Contact, existing, organisation, qbo_id, kind=entity, name=body["DisplayName"], body=body, now=now)
         return body
-    merged = {**(existing.received if existing else {}), **element}
-    body, total = _transaction_body(organisation, entity, merged)
-    body.update(common)
-    _store(
-        Document,
-        existing,
-        organisation,
-        qbo_id,
-        type=entity,
-        reference=str(body.get("PrivateNote") or ""),
-        total=total,
-        currency="USD",
-        received=merged,
-        body=body,
-        now=now,
-    )
+    values = {
+        "type": entity,
+        "reference": str(body.get("PrivateNote") or ""),
+        "total": total,
+        "currency": "USD",
+        "received": merged,
+        "body": body,
+    }
+    if waits:
+        call.unit.insert_later(
+            Document(provider=QBO, organisation=organisation, external_id="", created_at=now, updated_at=now, **values)
+        )
+    else:
+        _store(Document, existing, organisation, qbo_id, now=now, **values)
     return body
+
+
+def _insert_later_made(call: Call) -> None:
+    """Give the documents waiting in the unit their ids (one statement for all) and insert them."""
+    waiting = call.unit.documents
+    if waiting:
+        numbers = counters.sequence_take(f"qbo:id:{call.organisation.external_id}", len(waiting))
+        for document, number_ in zip(waiting, numbers, strict=True):
+            document.external_id = document.body["Id"] = str(100 + number_)
+    call.unit.insert()
 
 
 def _store(model, existing, organisation: Organisation, qbo_id: str, *, now, **values) -> None:
@@ -533,18 +560,19 @@ def batch(*, call: Call, raw: bytes, request_id: str) -> tuple[int, dict, bool]:
 
     def run() -> tuple[int, dict]:
         answers = []
-        for operation in operations:
-            answer = {"bId": str(operation.get("bId", ""))}
-            entity = next((name for name in CREATABLE.values() if isinstance(operation.get(name), dict)), None)
-            if operation.get("operation") != "create" or entity is None:
-                fault = _fault("Unsupported Operation", "The sandbox's batch takes create operations", "500")
-                answers.append(answer | {"Fault": fault.body["Fault"]})
-                continue
-            try:
-                with transaction.atomic():
-                    answers.append(answer | {entity: _save(call, entity, operation[entity])})
-            except SandboxError as error:
-                answers.append(answer | {"Fault": error.body["Fault"]})
+        with transaction.atomic():
+            for operation in operations:
+                answer = {"bId": str(operation.get("bId", ""))}
+                entity = next((name for name in CREATABLE.values() if isinstance(operation.get(name), dict)), None)
+                if operation.get("operation") != "create" or entity is None:
+                    fault = _fault("Unsupported Operation", "The sandbox's batch takes create operations", "500")
+                    answers.append(answer | {"Fault": fault.body["Fault"]})
+                    continue
+                try:  # a refused operation wrote nothing (_save checks first), so the others stand
+                    answers.append(answer | {entity: _save(call, entity, operation[entity], later=True)})
+                except SandboxError as error:
+                    answers.append(answer | {"Fault": error.body["Fault"]})
+            _insert_later_made(call)
         return 200, {"BatchItemResponse": answers, "time": _time()}
 
     return idempotency.replay_or_run(provider=QBO, organisation=call.organisation, key=request_id, run=run)

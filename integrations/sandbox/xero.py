@@ -31,6 +31,7 @@ from django.db import transaction
 from integrations.sandbox import clock, counters, faults, idempotency, oauth
 from integrations.sandbox.errors import SandboxError
 from integrations.sandbox.models import Attachment, Contact, Document, Grant, Organisation, Provider
+from integrations.sandbox.unit import Unit
 from integrations.sandbox.values import cents, ms_date, number, parse_date, to_decimal
 
 XERO = Provider.XERO
@@ -145,6 +146,7 @@ class Call:
     grant: Grant
     organisation: Organisation | None
     headers: dict[str, str] = field(default_factory=dict)
+    unit: Unit = field(default_factory=Unit)
 
 
 @contextmanager
@@ -479,18 +481,32 @@ def contacts_save(*, call: Call, raw: bytes, idempotency_key: str, summarize_err
 # --- invoices and bank transactions ---
 
 
-def _contact_resolve(organisation: Organisation, given) -> tuple[list[str], Contact | dict | None]:
-    """An existing Contact, or the element of one to create by name."""
+def _contact_resolve(call: Call, given) -> tuple[list[str], Contact | dict | None]:
+    """An existing Contact, or the element of one to create by name. Each is looked up once per request (a
+    request of many documents names the same contact again and again); ``_contact_link`` remembers the ones
+    it makes."""
     if not isinstance(given, dict) or not (given.get("ContactID") or given.get("Name")):
         return ["A Contact must be specified for this type of transaction"], None
+    organisation = call.organisation
     if given.get("ContactID"):
-        contact = Contact.objects.filter(
-            provider=XERO, organisation=organisation, external_id=str(given["ContactID"]).lower()
-        ).first()
-        return ([], contact) if contact else ([f"Contact with ID {given['ContactID']} could not be found"], None)
-    if not isinstance(given["Name"], str):
+        contact_id = str(given["ContactID"]).lower()
+        contact = call.unit.once(
+            ("id", contact_id),
+            lambda: Contact.objects.filter(provider=XERO, organisation=organisation, external_id=contact_id).first(),
+        )
+        if contact is None:
+            return [f"Contact with ID {given['ContactID']} could not be found"], None
+        return [], _canonical(call, contact)
+    name = given["Name"]
+    if not isinstance(name, str):
         return ["The contact name must be specified"], None
-    return [], _contact_by_name(organisation, given["Name"]) or {"Name": given["Name"]}
+    contact = call.unit.once(("name", name.strip().lower()), lambda: _contact_by_name(organisation, name))
+    return [], _canonical(call, contact) or {"Name": name}
+
+
+def _canonical(call: Call, contact: Contact | None) -> Contact | None:
+    """One object per contact row in a request, found by id or by name, so a change to it is seen by both."""
+    return call.unit.once(("row", contact.pk), lambda: contact) if contact else None
 
 
 def _lines(element: dict, *, approved: bool) -> tuple[list[str], dict]:
@@ -606,32 +622,37 @@ def _document_store(
     body: dict,
     total: Decimal,
     key: str,
-) -> Document:
+) -> None:
+    """Save the changes to ``existing``, or make a new document, inserted with the request's others."""
     now = clock.now()
     if existing is None:
-        return Document.objects.create(
-            provider=XERO,
-            organisation=call.organisation,
-            external_id=external_id,
-            type=kind,
-            reference=_reference(body),
-            total=total,
-            currency=body["CurrencyCode"],
-            received=element,
-            body=body,
-            idempotency_key=key,
-            created_at=now,
-            updated_at=now,
+        call.unit.insert_later(
+            Document(
+                provider=XERO,
+                organisation=call.organisation,
+                external_id=external_id,
+                type=kind,
+                reference=_reference(body),
+                total=total,
+                currency=body["CurrencyCode"],
+                received=element,
+                body=body,
+                idempotency_key=key,
+                created_at=now,
+                updated_at=now,
+            )
         )
+        return
     existing.type, existing.reference, existing.total = kind, _reference(body), total
     existing.currency, existing.received, existing.body, existing.updated_at = body["CurrencyCode"], element, body, now
     existing.save()
-    return existing
 
 
-def _contact_link(organisation: Organisation, contact: Contact | dict, *, supplier: bool) -> dict:
+def _contact_link(call: Call, contact: Contact | dict, *, supplier: bool) -> dict:
     if isinstance(contact, dict):
-        contact = _contact_create(organisation, contact)
+        contact = _contact_create(call.organisation, contact)
+        for key in (("name", contact.name.lower()), ("id", contact.external_id), ("row", contact.pk)):
+            call.unit.remember(key, contact)
     flag = "IsSupplier" if supplier else "IsCustomer"
     if not contact.body.get(flag):
         contact.body[flag] = True
@@ -661,7 +682,7 @@ def _invoice_save(call: Call, element: dict, key: str = "") -> tuple[list[str], 
     status = element.get("Status") or "DRAFT"
     if status not in INVOICE_STATUSES:
         messages.append(f"Invoice Status '{status}' is not valid here: use DRAFT, SUBMITTED or AUTHORISED")
-    contact_messages, contact = _contact_resolve(organisation, element.get("Contact"))
+    contact_messages, contact = _contact_resolve(call, element.get("Contact"))
     line_messages, amounts = _lines(element, approved=status == "AUTHORISED")
     date_messages, dates = _dates(element)
     currency_messages, currency = _currency(element, organisation)
@@ -671,7 +692,8 @@ def _invoice_save(call: Call, element: dict, key: str = "") -> tuple[list[str], 
         clash = Document.objects.filter(
             provider=XERO, organisation=organisation, type="ACCREC", body__InvoiceNumber=number_
         ).exclude(pk=getattr(existing, "pk", None))
-        if clash.exists():
+        made = any(d.type == "ACCREC" and d.body["InvoiceNumber"] == number_ for d in call.unit.documents)
+        if made or clash.exists():
             messages.append("Invoice # must be unique.")
     if messages:
         return messages, None
@@ -684,7 +706,7 @@ def _invoice_save(call: Call, element: dict, key: str = "") -> tuple[list[str], 
         "InvoiceID": invoice_id,
         "InvoiceNumber": number_,
         "Reference": element.get("Reference") or "",
-        "Contact": _contact_link(organisation, contact, supplier=kind == "ACCPAY"),
+        "Contact": _contact_link(call, contact, supplier=kind == "ACCPAY"),
         **dates,
         "Status": status,
         "LineAmountTypes": amounts["LineAmountTypes"],
@@ -740,7 +762,7 @@ def _bank_transaction_save(call: Call, element: dict, key: str = "") -> tuple[li
     bank_account = _bank_account(organisation, element.get("BankAccount"))
     if bank_account is None:
         messages.append("A valid BankAccount must be specified")
-    contact_messages, contact = _contact_resolve(organisation, element.get("Contact"))
+    contact_messages, contact = _contact_resolve(call, element.get("Contact"))
     line_messages, amounts = _lines(element, approved=True)
     date_messages, dates = _dates(element)
     currency_messages, currency = _currency(element, organisation)
@@ -752,7 +774,7 @@ def _bank_transaction_save(call: Call, element: dict, key: str = "") -> tuple[li
         **{k: v for k, v in element.items() if k not in {"Contact", "LineItems", "BankAccount"}},
         "Type": kind,
         "BankTransactionID": transaction_id,
-        "Contact": _contact_link(organisation, contact, supplier=kind == "SPEND"),
+        "Contact": _contact_link(call, contact, supplier=kind == "SPEND"),
         "BankAccount": bank_account,
         **dates,
         "Reference": element.get("Reference") or "",
@@ -793,14 +815,9 @@ def _save_all(
     elements = _elements(_parse(raw), key)
 
     def run() -> tuple[int, dict]:
-        results = []
         with transaction.atomic():
-            for element in elements:
-                if summarize_errors:
-                    results.append(save(call, element, idempotency_key))
-                    continue
-                with transaction.atomic():  # each element stands alone
-                    results.append(save(call, element, idempotency_key))
+            # A refused element wrote nothing (every save checks before it writes), so the others stand.
+            results = [save(call, element, idempotency_key) for element in elements]
             if summarize_errors and any(messages for messages, _ in results):
                 raise _validation(
                     [
@@ -809,6 +826,7 @@ def _save_all(
                         if messages
                     ]
                 )
+            call.unit.insert()
         items = [
             {**body, "StatusAttributeString": "OK"}
             if not messages

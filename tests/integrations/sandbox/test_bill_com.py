@@ -159,3 +159,20 @@ def test_bulk_bills_are_all_made_or_none(client, session):
     assert call(client, session, "POST", "/bills/bulk", too_many).status_code == 400
     assert call(client, session, "POST", "/bills/bulk", {"not": "a list"}).status_code == 400
     assert Document.objects.count() == 2
+
+
+def test_a_bulk_request_costs_the_same_statements_for_two_bills_or_ten(client, session):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    vendor = call(client, session, "POST", "/vendors", {"name": "Acme"}).json()
+
+    def bulk(count: int, prefix: str) -> int:
+        bills = [new_bill(vendor["id"], f"{prefix}-{n}", f"{prefix}-{n}") for n in range(count)]
+        with CaptureQueriesContext(connection) as statements:
+            assert call(client, session, "POST", "/bills/bulk", bills).status_code == 200
+        return len(statements)
+
+    bulk(1, "first")  # opens the rate window
+    assert bulk(10, "ten") == bulk(2, "two")
+    assert Document.objects.filter(reference__startswith="ten-").count() == 10

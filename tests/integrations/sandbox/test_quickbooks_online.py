@@ -230,3 +230,34 @@ def test_batch_limits(client, qbo, monkeypatch):
     throttled = post(client, qbo, "batch", one)
     assert throttled.status_code == 429 and throttled["Retry-After"]
     assert Document.objects.count() == 1
+
+
+def test_a_batch_costs_the_same_statements_for_two_operations_or_ten(client, qbo):
+    """The vendor is looked up once per request and the new bills are inserted together, with ids taken from the
+    company's sequence in one statement: the sandbox keeps up with the batches our workers send."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    vendor_id = vendor(client, qbo)["Id"]
+
+    def batch(count: int, request_id: str) -> tuple[int, list]:
+        request = {
+            "BatchItemRequest": [
+                {"bId": str(n), "operation": "create", "Bill": bill_body(vendor_id, note=f"{request_id}-{n}")}
+                for n in range(count)
+            ]
+        }
+        with CaptureQueriesContext(connection) as statements:
+            response = post(client, qbo, "batch", request, query=f"?minorversion=75&requestid={request_id}")
+        assert response.status_code == 200, response.content
+        return len(statements), [a["Bill"] for a in response.json()["BatchItemResponse"]]
+
+    batch(1, "first")  # opens the rate windows
+    two, _ = batch(2, "two")
+    ten, bills = batch(10, "ten")
+    assert ten == two
+    ids = [int(b["Id"]) for b in bills]
+    assert ids == list(range(ids[0], ids[0] + 10)), "ids follow the company's sequence, in order"
+    stored = dict(Document.objects.filter(reference__startswith="ten-").values_list("external_id", "reference"))
+    assert stored == {b["Id"]: b["PrivateNote"] for b in bills}
+    assert int(vendor(client, qbo, "Next Vendor")["Id"]) == ids[-1] + 1, "the sequence moved past the batch"

@@ -196,3 +196,39 @@ def test_five_concurrent_calls_per_tenant_then_429(client, xero):
     assert limited.status_code == 429 and limited["X-Rate-Limit-Problem"] == "concurrent"
     assert limited["Retry-After"]
     assert xero_call(client, xero, "GET", "/TaxRates").status_code == 200
+
+
+def test_a_put_of_many_documents_costs_the_same_statements_as_a_put_of_two(client, xero):
+    """Each contact is looked up once per request and the new documents are inserted together, so the sandbox keeps
+    up with the batches our workers send. A contact made by name in the request is made once and reused."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from integrations.sandbox.models import Contact
+
+    def put(count: int, prefix: str) -> tuple[int, list]:
+        invoices = [bill(contact_name="New Supplier Ltd", reference=f"{prefix}-{n}") for n in range(count)]
+        with CaptureQueriesContext(connection) as statements:
+            response = xero_call(client, xero, "PUT", "/Invoices?summarizeErrors=false", {"Invoices": invoices})
+        assert response.status_code == 200, response.content
+        return len(statements), response.json()["Invoices"]
+
+    _, first = put(3, "first")  # makes the contact (and opens the rate windows)
+    two, _ = put(2, "two")
+    ten, invoices = put(10, "ten")
+    assert ten == two
+    assert Contact.objects.filter(provider="xero", name="New Supplier Ltd").count() == 1
+    assert {i["Contact"]["ContactID"] for i in first + invoices} == {first[0]["Contact"]["ContactID"]}
+    stored = dict(Document.objects.filter(reference__startswith="ten-").values_list("external_id", "reference"))
+    assert stored == {i["InvoiceID"]: i["Reference"] for i in invoices}
+
+
+def test_sales_numbers_clash_within_one_put_too(client, xero):
+    sale = {"Type": "ACCREC", "InvoiceNumber": "INV-7", "Status": "DRAFT"}
+    response = xero_call(
+        client, xero, "PUT", "/Invoices?summarizeErrors=false", {"Invoices": [bill(**sale), bill(**sale)]}
+    )
+    first, second = response.json()["Invoices"]
+    assert first["StatusAttributeString"] == "OK"
+    assert second["ValidationErrors"] == [{"Message": "Invoice # must be unique."}]
+    assert Document.objects.filter(type="ACCREC").count() == 1
