@@ -8,6 +8,7 @@ from django.db.models import Q
 
 from accounts.tenancy import TenantModel
 from dext_connections.crypto import EncryptedJSONField
+from dext_connections.fields import JSONField
 
 
 class ProviderKind(models.TextChoices):
@@ -133,8 +134,8 @@ class AuditLogEntry(TenantModel):
     action = models.CharField(max_length=60)
     object_type = models.CharField(max_length=40)
     object_id = models.CharField(max_length=64)
-    before = models.JSONField(null=True, blank=True)
-    after = models.JSONField(null=True, blank=True)
+    before = JSONField(null=True, blank=True)
+    after = JSONField(null=True, blank=True)
 
     class Meta:
         ordering = ["-id"]

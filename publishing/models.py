@@ -7,6 +7,7 @@ from django.db import models
 from django.db.models.functions import Lower
 
 from accounts.tenancy import TenantModel
+from dext_connections.fields import JSONField
 
 
 class ItemKind(models.TextChoices):
@@ -243,8 +244,8 @@ class PublishAttempt(TenantModel):
     started_at = models.DateTimeField()
     duration_ms = models.PositiveIntegerField(default=0)
     outcome = models.CharField(max_length=20)  # succeeded | auth | rate_limited | transient | validation
-    request_summary = models.JSONField(default=dict, blank=True)
-    response = models.JSONField(default=dict, blank=True)
+    request_summary = JSONField(default=dict, blank=True)
+    response = JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["-id"]

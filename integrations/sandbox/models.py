@@ -7,6 +7,8 @@ travel in time.
 
 from django.db import models
 
+from dext_connections.fields import JSONField
+
 
 class Provider(models.TextChoices):
     XERO = "xero", "Xero"
@@ -113,7 +115,7 @@ class Contact(models.Model):
     kind = models.CharField(max_length=20)
     external_id = models.CharField(max_length=64)
     name = models.CharField(max_length=500)
-    body = models.JSONField(default=dict)
+    body = JSONField(default=dict)
     created_at = models.DateTimeField()
     updated_at = models.DateTimeField()
 
@@ -143,8 +145,8 @@ class Document(models.Model):
     reference = models.CharField(max_length=500, blank=True)
     total = models.DecimalField(max_digits=16, decimal_places=4, null=True, blank=True)
     currency = models.CharField(max_length=3, blank=True)
-    received = models.JSONField(default=dict)
-    body = models.JSONField(default=dict)
+    received = JSONField(default=dict)
+    body = JSONField(default=dict)
     idempotency_key = models.CharField(max_length=128, blank=True)
     created_at = models.DateTimeField()
     updated_at = models.DateTimeField()
@@ -184,7 +186,7 @@ class IdempotentAnswer(models.Model):
     organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE)
     key = models.CharField(max_length=128)
     status = models.PositiveSmallIntegerField()
-    body = models.JSONField()
+    body = JSONField()
     created_at = models.DateTimeField()
 
     class Meta:
