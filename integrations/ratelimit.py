@@ -22,16 +22,19 @@ _ACQUIRE = """
 local window_key, flight_key = KEYS[1], KEYS[2]
 local now, per_minute = tonumber(ARGV[1]), tonumber(ARGV[2])
 local concurrent, slot_ttl, token = tonumber(ARGV[3]), tonumber(ARGV[4]), ARGV[5]
+local calls = tonumber(ARGV[6])
 redis.call('ZREMRANGEBYSCORE', window_key, '-inf', now - 60)
 redis.call('ZREMRANGEBYSCORE', flight_key, '-inf', now)
-if per_minute > 0 and redis.call('ZCARD', window_key) >= per_minute then
+if per_minute > 0 and redis.call('ZCARD', window_key) + calls > per_minute then
   local oldest = redis.call('ZRANGE', window_key, 0, 0, 'WITHSCORES')
   return {0, tostring(math.max(0.05, tonumber(oldest[2]) + 60 - now)), 'minute'}
 end
 if concurrent > 0 and redis.call('ZCARD', flight_key) >= concurrent then
   return {0, '0.5', 'concurrent'}
 end
-redis.call('ZADD', window_key, now, token)
+for n = 1, calls do
+  redis.call('ZADD', window_key, now, token .. ':' .. n)
+end
 redis.call('EXPIRE', window_key, 61)
 redis.call('ZADD', flight_key, now + slot_ttl, token)
 redis.call('EXPIRE', flight_key, slot_ttl + 1)
@@ -49,15 +52,19 @@ def _redis() -> redis.Redis:
 
 
 @contextmanager
-def provider_slot(*, connection_id, per_minute: int, concurrent: int, slot_seconds: int = 120, window="minute"):
+def provider_slot(
+    *, connection_id, per_minute: int, concurrent: int, slot_seconds: int = 120, window="minute", calls: int = 1
+):
     """Hold one call slot of a connection, or raise RateLimited with how long to wait. ``window`` names the
-    per-minute count the call goes into (QuickBooks Online counts its batch requests on their own)."""
+    per-minute count the call goes into (QuickBooks Online counts its batch requests on their own); ``calls``
+    is how many requests the slot's holder will make in it (all of them, or none, fit the minute)."""
     token = uuid.uuid4().hex
+    calls = max(1, min(calls, per_minute)) if per_minute > 0 else 1  # more than the minute holds would never fit
     window_key = f"ratelimit:{connection_id}:{window}"
     flight_key = f"ratelimit:{connection_id}:flight"
     client = _redis()
     taken, wait, which = client.eval(
-        _ACQUIRE, 2, window_key, flight_key, time.time(), per_minute, concurrent, slot_seconds, token
+        _ACQUIRE, 2, window_key, flight_key, time.time(), per_minute, concurrent, slot_seconds, token, calls
     )
     if not int(taken):
         reason = "calls a minute" if which == b"minute" else "calls at once"

@@ -100,9 +100,11 @@ class Provider(ABC):
     rate_limit_per_minute: ClassVar[int] = 60
     max_concurrent: ClassVar[int] = 5
     publish_as_choices: ClassVar[tuple[tuple[str, str], ...]] = ()
-    # Documents one create request may carry (Xero ~50, QuickBooks Online's batch 10, Bill.com's bulk 100);
-    # 1: the client publishes one document per request. A worker takes up to this many jobs at once.
+    # Jobs a worker takes at once and publishes together (1: one document per request), and the documents one
+    # create request carries when that is fewer (QuickBooks Online's batch takes 10 operations, so a worker's
+    # batch of 30 goes in three requests). Xero takes ~50 a request, Bill.com's bulk 100.
     batch_size: ClassVar[int] = 1
+    request_size: ClassVar[int] = 0  # 0: batch_size
     # A provider's own limit on its batch requests a minute (QuickBooks Online: 40), 0 = the plain limit.
     batch_rate_limit_per_minute: ClassVar[int] = 0
 

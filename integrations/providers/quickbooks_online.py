@@ -13,7 +13,8 @@ class QuickBooksOnline(OAuth2Provider):
     kind = "main"
     rate_limit_per_minute = 500
     max_concurrent = 10
-    batch_size = 10  # the batch endpoint's operations a request
+    batch_size = 30  # jobs a worker publishes together,
+    request_size = 10  # in batch requests of 10 operations ("up to 10 payloads with a single batch operation")
     batch_rate_limit_per_minute = 40  # and its own limit of batch requests a minute per company
     item_kinds = (ItemKind.COST, ItemKind.EXPENSE_CLAIM, ItemKind.SALES)
     publish_as_choices = (("bill", "Bill"), ("purchase", "Purchase (expense)"))

@@ -189,22 +189,27 @@ def test_a_failing_batch_is_retried_whole(client, world, wire, messages, django_
     assert len(references("xero")) == 3
 
 
-def test_quickbooks_online_uses_its_batch_endpoint_ten_at_a_time(
+def test_quickbooks_online_publishes_thirty_together_in_batch_requests_of_ten(
     client, world, wire, messages, django_capture_on_commit_callbacks
 ):
+    """A worker takes 30 jobs of a company at once and sends them as batch requests of 10 operations (Intuit's
+    limit), each under its own requestid; our limiter counts every one of them against the 40 a minute."""
+    from integrations.ratelimit import _redis
+
     oauth_connect(client, world.a, world.users["business_admin"], "quickbooks_online")
-    items = [ready_item(world, n=n, category="20 Office Expenses") for n in range(12)]
+    items = [ready_item(world, n=n, category="20 Office Expenses") for n in range(31)]
     bad = ready_item(world, n=40, category="999 Nowhere")
     publish(world, [*items, bad], messages, django_capture_on_commit_callbacks)
-    assert sorted(len(m) for m in messages) == [3, 10], "messages carry at most one batch of 10"
+    assert sorted(len(m) for m in messages) == [2, 30], "messages carry at most one worker's batch of 30"
     assert run_all(messages) == []
-    assert wire.count("POST", "/batch") == 2
+    assert wire.count("POST", "/batch") == 4, "30 jobs in three requests of 10, then the other message's one"
     assert wire.count("POST", "/bill") == 0, "no document went on its own"
     assert sorted(references("quickbooks_online")) == sorted(str(i.pk) for i in items)
     bad.refresh_from_db()
     assert bad.state == ItemState.READY and "999 Nowhere" in bad.last_publish_error
     keys = [q["requestid"] for m, p, q in wire.requests if p.endswith("/batch")]
-    assert len(set(keys)) == 2 and all(len(k) <= 50 for k in keys)
+    assert len(set(keys)) == 4 and all(len(k) <= 50 for k in keys)
+    assert _redis().zcard(f"ratelimit:{items[0].integration_id}:batch") == 4
 
 
 def test_quickbooks_online_batch_refusal_of_one_operation(
@@ -285,3 +290,66 @@ def test_bill_com_batch_sent_again_looks_up_instead_of_making_twice(
     assert sorted(references("bill_com")) == sorted(str(i.pk) for i in items), "a bill was made twice"
     assert wire.count("POST", "/bills/bulk") == 1
     assert set(states(world).values()) == {ItemState.PUBLISHED}
+
+
+def test_the_claim_reads_jobs_by_key_and_the_connection_once(
+    client, world, wire, messages, django_capture_on_commit_callbacks, monkeypatch
+):
+    """The claim asks for its jobs by primary key alone: with their status in the query too, PostgreSQL may walk
+    the partial index of every open job (thousands during a bulk publish, most of them dead rows until vacuum)
+    instead of fetching a few rows. The connection, whose credentials are decrypted on reading, is read once."""
+    from django.db import connection as db
+    from django.test.utils import CaptureQueriesContext
+
+    from dext_connections import crypto
+    from publishing.worker import _claim
+
+    oauth_connect(client, world.a, world.users["business_admin"], "xero")
+    items = [ready_item(world, n=n) for n in range(5)]
+    publish(world, items, messages, django_capture_on_commit_callbacks)
+    decrypted = []
+    real = crypto.decrypt_text
+    monkeypatch.setattr(crypto, "decrypt_text", lambda text: decrypted.append(1) or real(text))
+    with CaptureQueriesContext(db) as statements:
+        batch, retries = _claim(messages.pop())
+    assert len(batch) == 5 and retries == []
+    [select] = [q["sql"] for q in statements if "SKIP LOCKED" in q["sql"]]
+    assert '"publishing_publishjob"."status"' not in select.split("WHERE", 1)[1]
+    assert sum('FROM "integrations_connection"' in q["sql"] for q in statements) == 1
+    assert len(decrypted) == 1
+    assert {id(job.connection) for job in batch} == {id(batch[0].connection)}
+
+
+def test_json_rows_are_bulk_inserted_as_values_not_unnest(world):
+    """Django inserts many rows as one UNNEST of an array per column, and psycopg escapes each JSON document of
+    such an array in Python, slower than the VALUES form; our JSONField opts out."""
+    from django.db import connection as db
+    from django.test.utils import CaptureQueriesContext
+
+    from integrations.sandbox.models import Document, Organisation
+
+    organisation = Organisation.objects.create(
+        provider="xero", external_id="json-org", name="Org", currency="GBP", position=9, created_at=timezone.now()
+    )
+    rows = [
+        Document(
+            provider="xero",
+            organisation=organisation,
+            external_id=f"doc-{n}",
+            type="ACCPAY",
+            reference=f"ref-{n}",
+            total=1,
+            currency="GBP",
+            received={"Reference": f'"quoted" {n}'},
+            body={"Lines": [{"Description": 'say "hi"\\n'}]},
+            created_at=timezone.now(),
+            updated_at=timezone.now(),
+        )
+        for n in range(3)
+    ]
+    with CaptureQueriesContext(db) as statements:
+        Document.objects.bulk_create(rows)
+    [insert] = [q["sql"] for q in statements if q["sql"].startswith("INSERT")]
+    assert "UNNEST" not in insert.upper()
+    stored = Document.objects.get(external_id="doc-2")
+    assert stored.received == {"Reference": '"quoted" 2'} and stored.body == {"Lines": [{"Description": 'say "hi"\\n'}]}

@@ -132,6 +132,22 @@ def test_rate_limit_per_minute_across_threads():
     assert all(0 < wait <= 60 for wait in refused)
 
 
+def test_a_slot_for_several_requests_counts_them_all_or_waits():
+    connection_id = uuid.uuid4()
+    with provider_slot(connection_id=connection_id, per_minute=5, concurrent=0, calls=3):
+        pass
+    with (
+        pytest.raises(RateLimited) as refused,
+        provider_slot(connection_id=connection_id, per_minute=5, concurrent=0, calls=3),
+    ):
+        pass
+    assert 0 < refused.value.retry_after <= 60, "three more do not fit the minute's five"
+    with provider_slot(connection_id=connection_id, per_minute=5, concurrent=0, calls=2):
+        pass
+    with pytest.raises(RateLimited), provider_slot(connection_id=connection_id, per_minute=5, concurrent=0):
+        pass
+
+
 def test_a_killed_workers_slot_expires_by_itself():
     connection_id = uuid.uuid4()
     holder = provider_slot(connection_id=connection_id, per_minute=0, concurrent=1, slot_seconds=1)

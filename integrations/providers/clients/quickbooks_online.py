@@ -13,10 +13,9 @@ from integrations.providers.base import ExternalRef, ValidationError
 from integrations.providers.clients.base import Outcome
 from integrations.providers.clients.oauth_client import OAuthProviderClient
 from integrations.providers.document import PublishDocument, request_key
-from integrations.providers.quickbooks_online import MINOR_VERSION
+from integrations.providers.quickbooks_online import MINOR_VERSION, QuickBooksOnline
 
 DUPLICATE_NAME = "6240"
-BATCH_OPERATIONS = 10  # Intuit: "up to 10 payloads with a single batch operation"
 DEFAULT_SALES_ITEM = "1"  # "Services" in every new QuickBooks Online company
 DEFAULT_PAYMENT_ACCOUNT = "35"  # "Checking" in the QuickBooks sample company
 
@@ -163,16 +162,17 @@ class QuickBooksOnlineClient(OAuthProviderClient):
         return ExternalRef(external_id=external_id, url=self.document_url(entity, external_id))
 
     def publish_many(self, docs: list[PublishDocument]) -> list[Outcome]:
-        """Creates go in batch requests (``POST …/batch``, up to 10 operations each) under one ``requestid``
-        made of the batch's jobs; each operation gets its own answer or Fault. Updates go one by one. A failure
+        """Creates go in batch requests (``POST …/batch``, up to 10 operations each), each under a ``requestid``
+        made of its jobs; each operation gets its own answer or Fault. Updates go one by one. A failure
         of a whole request (authorisation, limits, the network) is raised, so the whole batch is sent again, as
         it was, under the same key."""
         if len(docs) == 1:
             return super().publish_many(docs)
         outcomes, built = self._split_creates(docs, self.body_for)
         creates = [(index, doc, entity, body) for index, doc, (entity, body) in built]
-        for start in range(0, len(creates), BATCH_OPERATIONS):
-            chunk = creates[start : start + BATCH_OPERATIONS]
+        size = QuickBooksOnline.request_size
+        for start in range(0, len(creates), size):
+            chunk = creates[start : start + size]
             request = {
                 "BatchItemRequest": [
                     {"bId": str(n), "operation": "create", entity: body}
