@@ -11,7 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Business, User
-from integrations.models import LIVE_STATUSES
+from integrations.models import LIVE_STATUSES, Connection
 from integrations.providers import registry
 from integrations.providers.base import AuthKind
 from publishing.models import IN_FLIGHT_STATES, Item, ItemHistory, ItemState, PublishJob, PublishJobStatus
@@ -81,11 +81,16 @@ def items_publish(
         rows = (
             Item.objects.for_business(business)
             .select_for_update(of=("self",))
-            .select_related("supplier", "customer", "integration")
+            .select_related("supplier", "customer")
             .filter(pk__in=item_ids)
             .order_by("pk")  # rows locked in one order everywhere (the worker's record too): no deadlock
         )
         found = {str(item.pk): item for item in rows}
+        # Each connection once, not once per item: its credentials are decrypted on reading.
+        connections = Connection.objects.for_business(business).in_bulk({i.integration_id for i in found.values()})
+        for item in found.values():
+            if item.integration_id in connections:
+                item.integration = connections[item.integration_id]
         jobs, history = [], []
         for raw_id in item_ids:
             item = found.get(str(raw_id))

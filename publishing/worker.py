@@ -264,6 +264,7 @@ def _record(batch: list[PublishJob], outcomes: list[Outcome], *, started, durati
             for item in Item.objects.for_business(business_id)
             .select_for_update()
             .filter(pk__in=[job.item_id for job in jobs])
+            .only(*ITEM_FIELDS, "updated_at")  # what is written back, not the whole wide row
             .order_by("pk")
         }
         for job in jobs:

@@ -353,3 +353,18 @@ def test_json_rows_are_bulk_inserted_as_values_not_unnest(world):
     assert "UNNEST" not in insert.upper()
     stored = Document.objects.get(external_id="doc-2")
     assert stored.received == {"Reference": '"quoted" 2'} and stored.body == {"Lines": [{"Description": 'say "hi"\\n'}]}
+
+
+def test_publishing_many_items_reads_their_connection_once(
+    client, world, wire, messages, django_capture_on_commit_callbacks, monkeypatch
+):
+    from dext_connections import crypto
+
+    oauth_connect(client, world.a, world.users["business_admin"], "xero")
+    items = [ready_item(world, n=n) for n in range(6)]
+    decrypted = []
+    real = crypto.decrypt_text
+    monkeypatch.setattr(crypto, "decrypt_text", lambda text: decrypted.append(1) or real(text))
+    publish(world, items, messages, django_capture_on_commit_callbacks)
+    assert len(decrypted) == 1, "the connection's credentials were decrypted once per item"
+    assert states(world) == {i.invoice_number: ItemState.QUEUED for i in items}
