@@ -8,7 +8,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from django.db import connection, transaction
+from django.db import connection
 
 from integrations.sandbox import clock
 from integrations.sandbox.models import InFlightCall, RateCounter
@@ -73,18 +73,19 @@ def calls_count(limits: list[Limit]) -> dict[str, int]:
 
 @contextmanager
 def concurrency_slot(key: str, allowed: int, *, problem: str = "concurrent") -> Iterator[None]:
-    """Hold one of ``allowed`` slots for ``key`` while the call runs; LimitExceeded when all are taken."""
+    """Hold one of ``allowed`` slots for ``key`` while the call runs; LimitExceeded when all are taken. The slot
+    is taken in one statement (``sandbox_slot_take``: under a lock per key, forget the slots of dead processes,
+    count, insert), since every API call of every provider passes here."""
     now = clock.now()
-    with transaction.atomic():
-        advisory_lock(f"inflight:{key}")
-        InFlightCall.objects.filter(key=key, started_at__lt=now - STALE_AFTER).delete()
-        if InFlightCall.objects.filter(key=key).count() >= allowed:
-            raise LimitExceeded(problem, 1)
-        slot = InFlightCall.objects.create(key=key, started_at=now)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT sandbox_slot_take(%s, %s, %s, %s)", [key, allowed, now - STALE_AFTER, now])
+        slot = cursor.fetchone()[0]
+    if slot is None:
+        raise LimitExceeded(problem, 1)
     try:
         yield
     finally:
-        InFlightCall.objects.filter(pk=slot.pk).delete()
+        InFlightCall.objects.filter(pk=slot).delete()
 
 
 def sequence_next(key: str) -> int:

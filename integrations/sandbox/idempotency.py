@@ -18,11 +18,12 @@ from integrations.sandbox.models import IdempotentAnswer, Organisation
 def replay_or_run(
     *, provider: str, organisation: Organisation, key: str, run: Callable[[], tuple[int, dict]]
 ) -> tuple[int, dict, bool]:
-    """``(status, body, replayed)``."""
-    if not key:
-        status, body = run()
-        return status, body, False
+    """``(status, body, replayed)``. ``run`` runs in one transaction, with or without a key: what it made is
+    kept whole or not at all."""
     with transaction.atomic():
+        if not key:
+            status, body = run()
+            return status, body, False
         advisory_lock(f"idempotency:{provider}:{organisation.pk}:{key}")
         kept = IdempotentAnswer.objects.filter(provider=provider, organisation=organisation, key=key).first()
         if kept is not None:

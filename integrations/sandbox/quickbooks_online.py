@@ -531,10 +531,8 @@ def entity_create(*, call: Call, entity: str, raw: bytes, request_id: str) -> tu
     _request_id_check(request_id)
     element = _parse(raw)
 
-    def run() -> tuple[int, dict]:
-        with transaction.atomic():
-            body = _save(call, name, element)
-        return 200, {name: body, "time": _time()}
+    def run() -> tuple[int, dict]:  # in the replay's transaction
+        return 200, {name: _save(call, name, element), "time": _time()}
 
     return idempotency.replay_or_run(provider=QBO, organisation=call.organisation, key=request_id, run=run)
 
@@ -558,21 +556,20 @@ def batch(*, call: Call, raw: bytes, request_id: str) -> tuple[int, dict, bool]:
     except counters.LimitExceeded as exceeded:
         raise _throttled(exceeded.retry_after) from None
 
-    def run() -> tuple[int, dict]:
+    def run() -> tuple[int, dict]:  # in the replay's transaction
         answers = []
-        with transaction.atomic():
-            for operation in operations:
-                answer = {"bId": str(operation.get("bId", ""))}
-                entity = next((name for name in CREATABLE.values() if isinstance(operation.get(name), dict)), None)
-                if operation.get("operation") != "create" or entity is None:
-                    fault = _fault("Unsupported Operation", "The sandbox's batch takes create operations", "500")
-                    answers.append(answer | {"Fault": fault.body["Fault"]})
-                    continue
-                try:  # a refused operation wrote nothing (_save checks first), so the others stand
-                    answers.append(answer | {entity: _save(call, entity, operation[entity], later=True)})
-                except SandboxError as error:
-                    answers.append(answer | {"Fault": error.body["Fault"]})
-            _insert_later_made(call)
+        for operation in operations:
+            answer = {"bId": str(operation.get("bId", ""))}
+            entity = next((name for name in CREATABLE.values() if isinstance(operation.get(name), dict)), None)
+            if operation.get("operation") != "create" or entity is None:
+                fault = _fault("Unsupported Operation", "The sandbox's batch takes create operations", "500")
+                answers.append(answer | {"Fault": fault.body["Fault"]})
+                continue
+            try:  # a refused operation wrote nothing (_save checks first), so the others stand
+                answers.append(answer | {entity: _save(call, entity, operation[entity], later=True)})
+            except SandboxError as error:
+                answers.append(answer | {"Fault": error.body["Fault"]})
+        _insert_later_made(call)
         return 200, {"BatchItemResponse": answers, "time": _time()}
 
     return idempotency.replay_or_run(provider=QBO, organisation=call.organisation, key=request_id, run=run)

@@ -814,19 +814,18 @@ def _save_all(
     _key_check(idempotency_key)
     elements = _elements(_parse(raw), key)
 
-    def run() -> tuple[int, dict]:
-        with transaction.atomic():
-            # A refused element wrote nothing (every save checks before it writes), so the others stand.
-            results = [save(call, element, idempotency_key) for element in elements]
-            if summarize_errors and any(messages for messages, _ in results):
-                raise _validation(
-                    [
-                        {**element, "ValidationErrors": [{"Message": m} for m in messages]}
-                        for element, (messages, _) in zip(elements, results, strict=True)
-                        if messages
-                    ]
-                )
-            call.unit.insert()
+    def run() -> tuple[int, dict]:  # in the replay's transaction
+        # A refused element wrote nothing (every save checks before it writes), so the others stand.
+        results = [save(call, element, idempotency_key) for element in elements]
+        if summarize_errors and any(messages for messages, _ in results):
+            raise _validation(
+                [
+                    {**element, "ValidationErrors": [{"Message": m} for m in messages]}
+                    for element, (messages, _) in zip(elements, results, strict=True)
+                    if messages
+                ]
+            )
+        call.unit.insert()
         items = [
             {**body, "StatusAttributeString": "OK"}
             if not messages

@@ -154,3 +154,26 @@ def test_reset_forgets_everything_but_organisations_keep_their_ids(client, xero)
     again = connect(client, "xero")
     assert again.tenants == xero.tenants
     assert Organisation.objects.filter(provider="xero").count() == 2
+
+
+def test_concurrency_slots_are_taken_up_to_the_limit_and_a_dead_callers_slot_is_forgotten(db):
+    """The slot is taken in one statement (``sandbox_slot_take``); a slot older than five minutes belongs to a
+    process that died mid-call and no longer counts."""
+    from contextlib import ExitStack
+    from datetime import timedelta
+
+    from integrations.sandbox import clock, counters
+    from integrations.sandbox.models import InFlightCall
+
+    with ExitStack() as stack:
+        for _ in range(2):
+            stack.enter_context(counters.concurrency_slot("org-1", 2))
+        with pytest.raises(counters.LimitExceeded), counters.concurrency_slot("org-1", 2):
+            pass
+        with counters.concurrency_slot("org-2", 2):  # another organisation has its own slots
+            assert InFlightCall.objects.count() == 3
+    assert InFlightCall.objects.count() == 0, "every slot is given back"
+    InFlightCall.objects.create(key="org-1", started_at=clock.now() - counters.STALE_AFTER - timedelta(seconds=1))
+    InFlightCall.objects.create(key="org-1", started_at=clock.now() - counters.STALE_AFTER - timedelta(seconds=1))
+    with counters.concurrency_slot("org-1", 2), counters.concurrency_slot("org-1", 2):
+        assert InFlightCall.objects.filter(key="org-1").count() == 2, "the dead callers' slots were forgotten"
