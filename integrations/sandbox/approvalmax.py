@@ -65,16 +65,13 @@ class Call:
 @contextmanager
 def api_call(*, authorization: str | None, company_id: str | None = None) -> Iterator[Call]:
     try:
-        token = oauth.access_token_check(POLICY, authorization=authorization)
+        token, organisation = oauth.access_check(POLICY, authorization=authorization, organisation_id=company_id)
     except oauth.TokenRefused:
         error = _problem(401, "Unauthorized")
         error.headers["WWW-Authenticate"] = 'Bearer error="invalid_token"'
         raise error from None
-    organisation = None
-    if company_id is not None:
-        organisation = oauth.grant_organisation(token.grant, company_id)
-        if organisation is None:
-            raise _problem(403, "Forbidden", "The company is not available to this token.")
+    if company_id is not None and organisation is None:
+        raise _problem(403, "Forbidden", "The company is not available to this token.")
     hit = faults.fault_draw(APPROVALMAX)
     if hit:
         raise _fault_error(hit)

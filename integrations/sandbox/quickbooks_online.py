@@ -156,7 +156,7 @@ class Call:
 @contextmanager
 def api_call(*, authorization: str | None, realm_id: str) -> Iterator[Call]:
     try:
-        token = oauth.access_token_check(POLICY, authorization=authorization)
+        token, organisation = oauth.access_check(POLICY, authorization=authorization, organisation_id=realm_id)
     except oauth.TokenRefused as refused:
         detail = "Token expired" if refused.reason == "expired" else "Token invalid"
         raise SandboxError(
@@ -175,7 +175,6 @@ def api_call(*, authorization: str | None, realm_id: str) -> Iterator[Call]:
             },
             headers={"WWW-Authenticate": 'Bearer realm="Intuit", error="invalid_token"'},
         ) from None
-    organisation = oauth.grant_organisation(token.grant, realm_id)
     if organisation is None:
         raise _fault(
             "message=ApplicationAuthorizationFailed; errorCode=003100; statusCode=403",

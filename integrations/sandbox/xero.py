@@ -152,11 +152,12 @@ class Call:
 @contextmanager
 def api_call(*, authorization: str | None, tenant_id: str | None, needs_tenant: bool = True) -> Iterator[Call]:
     try:
-        token = oauth.access_token_check(POLICY, authorization=authorization)
+        token, organisation = oauth.access_check(
+            POLICY, authorization=authorization, organisation_id=tenant_id if needs_tenant else None
+        )
     except oauth.TokenRefused as refused:
         headers = {} if refused.reason == "missing" else {"WWW-Authenticate": 'Bearer error="invalid_token"'}
         raise _problem(401, "Unauthorized", "AuthenticationUnsuccessful", headers=headers) from None
-    organisation = oauth.grant_organisation(token.grant, tenant_id) if needs_tenant else None
     if needs_tenant and organisation is None:
         raise _problem(403, "Forbidden", "AuthorizationUnsuccessful")
     if organisation is None:

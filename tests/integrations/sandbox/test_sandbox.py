@@ -177,3 +177,13 @@ def test_concurrency_slots_are_taken_up_to_the_limit_and_a_dead_callers_slot_is_
     InFlightCall.objects.create(key="org-1", started_at=clock.now() - counters.STALE_AFTER - timedelta(seconds=1))
     with counters.concurrency_slot("org-1", 2), counters.concurrency_slot("org-1", 2):
         assert InFlightCall.objects.filter(key="org-1").count() == 2, "the dead callers' slots were forgotten"
+
+
+def test_an_api_call_finds_its_token_and_organisation_in_one_query(client, xero):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as statements:
+        assert xero_call(client, xero, "GET", "/Organisation").status_code == 200
+    touching = [q["sql"] for q in statements if "sandbox_token" in q["sql"] or "sandbox_organisation" in q["sql"]]
+    assert len(touching) == 1, touching
