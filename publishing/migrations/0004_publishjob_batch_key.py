@@ -4,15 +4,19 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('publishing', '0003_inbox_indexes'),
+        ("publishing", "0003_inbox_indexes"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='publishjob',
-            name='batch_key',
-            field=models.CharField(blank=True, default='', help_text='Set when a worker claims the job with others for one request; kept until they have an answer.', max_length=32),
+            model_name="publishjob",
+            name="batch_key",
+            field=models.CharField(
+                blank=True,
+                default="",
+                help_text="Set when a worker claims the job with others for one request; kept until they have an answer.",
+                max_length=32,
+            ),
         ),
     ]

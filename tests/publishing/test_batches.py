@@ -368,3 +368,23 @@ def test_publishing_many_items_reads_their_connection_once(
     publish(world, items, messages, django_capture_on_commit_callbacks)
     assert len(decrypted) == 1, "the connection's credentials were decrypted once per item"
     assert states(world) == {i.invoice_number: ItemState.QUEUED for i in items}
+
+
+def test_the_publish_tables_keep_no_index_that_another_one_leads_with(db):
+    """Each publish writes an item three times, its job three times and two history rows: an index that a
+    composite one already serves would only slow those writes."""
+    from django.db import connection as db
+
+    with db.cursor() as cursor:
+        cursor.execute(
+            "SELECT tablename, indexdef FROM pg_indexes WHERE tablename IN "
+            "('publishing_item', 'publishing_itemhistory', 'publishing_publishjob')"
+        )
+        indexes = cursor.fetchall()
+    single = {(t, d.rsplit("(", 1)[1].rstrip(")")) for t, d in indexes if "," not in d.rsplit("(", 1)[1]}
+    assert ("publishing_item", "business_id") not in single
+    assert ("publishing_itemhistory", "item_id") not in single
+    assert ("publishing_publishjob", "connection_id") not in single
+    leading = {(t, d.rsplit("(", 1)[1].split(",")[0]) for t, d in indexes}
+    assert {("publishing_item", "business_id"), ("publishing_itemhistory", "item_id")} <= leading
+    assert ("publishing_publishjob", "connection_id") in leading
