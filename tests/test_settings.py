@@ -59,3 +59,32 @@ def test_logs_never_print_secrets(caplog):
     for secret in ("hunter2", "abc.def", "rt-123", "s3cr3t"):
         assert secret not in line, f"{secret} leaked into the log line"
     assert "visible" in line
+
+
+def test_database_connections_bind_parameters_on_the_server_and_prepare_repeated_statements(db):
+    """Parameters travel apart from the SQL (no quoting in Python) and a statement run a fifth time on a connection
+    is prepared, so PostgreSQL plans it once; both can be turned off by the environment."""
+    from django.db import connection
+
+    from publishing.models import Item
+
+    connection.ensure_connection()
+    raw = connection.connection
+    assert raw.prepare_threshold == 5
+    with connection.cursor() as cursor:
+        assert "Client" not in type(cursor.cursor).__name__, "psycopg quotes the parameters into the SQL"
+    for _ in range(6):
+        list(Item.all_tenants.filter(invoice_number="x"))
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_prepared_statements")
+        assert cursor.fetchone()[0] >= 1, "a statement run six times was not prepared"
+    result = _run(
+        {"DB_SERVER_SIDE_BINDING": "false", "DB_PREPARE_THRESHOLD": "0"},
+        "shell",
+        "-c",
+        (
+            "from django.conf import settings; o = settings.DATABASES['default']['OPTIONS']; "
+            "print(o.get('server_side_binding'), o.get('prepare_threshold'))"
+        ),
+    )
+    assert result.stdout.strip().splitlines()[-1].split() == ["False", "None"], result.stderr
