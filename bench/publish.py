@@ -1,5 +1,6 @@
 """Benchmark of the publish pipeline: 5,000 items through real Celery worker processes to the provider
-sandbox served by gunicorn, against the throughput of a no-op task on the same broker and workers.
+sandbox served by gunicorn, against the throughput of a no-op task on the same broker and workers (measured
+before and after the run; the faster of the two is the ceiling).
 
 Run by ``make bench-publish`` (``python -m dext_connections.devstack bench bench/publish.py``), or by hand
 with DATABASE_URL / REDIS_URL set and DJANGO_ENV=test. Self-contained: it drops and creates its own
@@ -45,7 +46,8 @@ GUNICORN_WORKERS = int(os.environ.get("BENCH_GUNICORN_WORKERS", "2"))
 GUNICORN_THREADS = int(os.environ.get("BENCH_GUNICORN_THREADS", "4"))
 # Items per items_publish call, round-robin over businesses (many people publishing at once): a page of the
 # Costs inbox selected and published. The workers take each connection's jobs in batches of what one create
-# request of its provider carries (Xero 50, QuickBooks Online's batch 10, Bill.com's bulk 100).
+# request of its provider carries (Xero 50, Bill.com's bulk 100), or 30 for QuickBooks Online, sent in batch
+# requests of 10.
 PUBLISH_CHUNK = {"xero": 50, "quickbooks_online": 50, "bill_com": 50}
 TIMEOUT_SECONDS = 900
 
@@ -426,11 +428,12 @@ def ledger_check() -> str:
     documents = Document.objects.count()
     outcomes = dict(PublishAttempt.all_tenants.values_list("outcome").annotate(n=Count("id")))
     retried = PublishJob.all_tenants.filter(attempts__gt=1).count()
-    batches = PublishJob.all_tenants.values("batch_key").distinct().count()
+    batches = PublishJob.all_tenants.values("batch_key").distinct().count()  # a worker's batch, one task
     jobs = PublishJob.all_tenants.count()
     return (
         f"{documents} documents in the sandbox, {doubled} references twice; attempts {outcomes}; {retried} jobs "
-        f"retried; {batches} batches (create requests) of {jobs / max(1, batches):.1f} jobs on average"
+        f"retried; {batches} worker batches of {jobs / max(1, batches):.1f} jobs on average (QuickBooks Online sends a "
+        "batch of 30 in three requests of 10)"
     )
 
 
@@ -538,6 +541,11 @@ def main() -> int:
         split = ", ".join(f"{role} {seconds * 1000 / total:.1f}" for role, seconds in sorted(used.items()))
         per_item = sum(used.values()) * 1000 / total
         print(f"CPU ms per item during the publish run: {per_item:.1f} in all = {split} (PostgreSQL: whole server)")
+        # The ceiling again, after the run: the machine's speed drifts from minute to minute (we have seen the same
+        # no-op run at 290 and at 440 tasks/s), and the faster of the two measurements is the stricter ceiling.
+        after = noop_throughput(total)
+        print(f"no-op task after the run: {after:,.0f} tasks/s; the ceiling is the faster of the two", flush=True)
+        ceiling = max(ceiling, after)
         ratio = rate / ceiling
         verdict = "met" if ratio >= 0.5 else "NOT met"
         print(f"ratio publish / no-op: {ratio:.1%}; target at least 50%: {verdict}", flush=True)
