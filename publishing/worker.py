@@ -15,7 +15,6 @@ or a timeout is the same request under the same key.
 from __future__ import annotations
 
 import logging
-import math
 import random
 import time
 import uuid
@@ -110,7 +109,7 @@ def _claim(job_ids: list) -> tuple[list[PublishJob], list[Retry]]:
         leftover: list[PublishJob] = []
         # The connection once for the batch (its credentials are decrypted on reading).
         connection = Connection.objects.for_business(batch[0].business_id).get(pk=batch[0].connection_id)
-        if not batch_key:  # new jobs: as many as one request carries (an unfinished batch goes whole)
+        if not batch_key:  # new jobs: as many as the provider publishes together (an unfinished batch goes whole)
             size = batch_size(connection.provider)
             batch, leftover = batch[:size], batch[size:]
         for rest in [leftover, *(jobs for _, jobs in ordered[1:])]:
@@ -186,7 +185,6 @@ def _call_provider(batch: list[PublishJob]) -> list[Outcome]:
         return [AuthError(f"{connection.name} needs to be reconnected.")] * len(batch)
     provider = registry.get(connection.provider)
     batched = len(batch) > 1 and provider.batch_rate_limit_per_minute
-    requests = math.ceil(len(batch) / (provider.request_size or provider.batch_size)) if batched else 1
     try:
         documents = [document_for(job.item, job) for job in batch]
         with provider_slot(
@@ -195,7 +193,7 @@ def _call_provider(batch: list[PublishJob]) -> list[Outcome]:
             concurrent=provider.max_concurrent,
             slot_seconds=settings.PUBLISH_LEASE_SECONDS,
             window="batch" if batched else "minute",
-            calls=requests,
+            calls=provider.requests_for(len(batch)) if batched else 1,
         ):
             return provider.client(connection).publish_many(documents)
     except ProviderError as exc:

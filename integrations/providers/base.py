@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -107,6 +108,10 @@ class Provider(ABC):
     request_size: ClassVar[int] = 0  # 0: batch_size
     # A provider's own limit on its batch requests a minute (QuickBooks Online: 40), 0 = the plain limit.
     batch_rate_limit_per_minute: ClassVar[int] = 0
+
+    def requests_for(self, jobs: int) -> int:
+        """The create requests a batch of ``jobs`` documents takes."""
+        return math.ceil(jobs / (self.request_size or self.batch_size))
 
     def accepts(self, item_kind: str) -> bool:
         return item_kind in self.item_kinds

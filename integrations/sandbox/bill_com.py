@@ -82,11 +82,16 @@ def _fault_error(hit: faults.FaultHit) -> SandboxError:
     return _error(500, "BDC_5000", "Unexpected error")
 
 
-def _parse(raw: bytes) -> dict:
+def _json(raw: bytes):
+    """The request body's JSON, or None when it is not JSON."""
     try:
-        payload = json.loads(raw or b"null")
+        return json.loads(raw or b"null")
     except (ValueError, UnicodeDecodeError):
-        payload = None
+        return None
+
+
+def _parse(raw: bytes) -> dict:
+    payload = _json(raw)
     if not isinstance(payload, dict):
         raise _invalid("The request body must be a JSON object")
     return payload
@@ -282,24 +287,21 @@ def bill_create(*, call: Call, raw: bytes) -> dict:
 
 
 def bills_bulk_create(*, call: Call, raw: bytes) -> list[dict]:
-    """``POST /v3/bills/bulk``: every bill is made, or none (the first refusal names its bill)."""
-    try:
-        payload = json.loads(raw or b"null")
-    except (ValueError, UnicodeDecodeError):
-        payload = None
+    """``POST /v3/bills/bulk``: every bill is made, or none (the first refusal names its bill). Each bill is
+    checked before any is written, and they are inserted together."""
+    payload = _json(raw)
     if not isinstance(payload, list) or not payload or not all(isinstance(e, dict) for e in payload):
         raise _invalid("The request body must be a JSON array of bills")
     if len(payload) > BULK_BILLS_MAX:
         raise _invalid(f"A bulk request takes at most {BULK_BILLS_MAX} bills")
-    with transaction.atomic():
-        created = []
-        for index, element in enumerate(payload):
-            try:
-                created.append(_bill_save(call, element))
-            except SandboxError as error:
-                message = error.body[0]["message"] if isinstance(error.body, list) and error.body else str(error)
-                raise _invalid(f"Bill {index + 1}: {message}") from None
-        call.unit.insert()
+    created = []
+    for index, element in enumerate(payload):
+        try:
+            created.append(_bill_save(call, element))
+        except SandboxError as error:
+            message = error.body[0]["message"] if isinstance(error.body, list) and error.body else str(error)
+            raise _invalid(f"Bill {index + 1}: {message}") from None
+    call.unit.insert()
     return created
 
 

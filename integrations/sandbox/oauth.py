@@ -17,6 +17,7 @@ import secrets
 import uuid
 from dataclasses import dataclass, field
 from datetime import timedelta
+from functools import cache
 from urllib.parse import parse_qsl, unquote, urlencode, urlsplit, urlunsplit
 
 from django.conf import settings
@@ -435,19 +436,24 @@ class TokenRefused(Exception):
         self.reason = reason
 
 
-def _columns(alias: str, model) -> str:
-    return ", ".join(f"{alias}.{field.column}" for field in model._meta.concrete_fields)
-
-
-def _access_sql() -> str:
-    return (
-        f"SELECT {_columns('t', Token)}, {_columns('g', Grant)}, {_columns('o', Organisation)} "  # noqa: S608
+@cache
+def _access_query() -> tuple[str, list[tuple[type, list[str]]]]:
+    """The SQL of ``access_check`` and, per model, the attribute names of its columns in the row, in order."""
+    layout = [(model, [f.attname for f in model._meta.concrete_fields]) for model in (Token, Grant, Organisation)]
+    columns = ", ".join(
+        f"{alias}.{field.column}"
+        for alias, model in zip("tgo", (Token, Grant, Organisation), strict=True)
+        for field in model._meta.concrete_fields
+    )
+    sql = (
+        f"SELECT {columns} "  # noqa: S608
         f"FROM {Token._meta.db_table} t JOIN {Grant._meta.db_table} g ON g.id = t.grant_id "
         f"LEFT JOIN LATERAL (SELECT o.* FROM {Organisation._meta.db_table} o "
         f"JOIN {Grant.organisations.through._meta.db_table} go ON go.organisation_id = o.id "
         "WHERE go.grant_id = g.id AND o.external_id = %s LIMIT 1) o ON TRUE "
         "WHERE t.kind = %s AND t.value = %s AND g.provider = %s"
     )
+    return sql, layout
 
 
 def access_check(
@@ -458,16 +464,16 @@ def access_check(
     if not authorization or not authorization[:7].lower() == "bearer ":
         raise TokenRefused("missing")
     wanted = (organisation_id or "").strip().lower()
+    sql, layout = _access_query()
     with connection.cursor() as cursor:
-        cursor.execute(_access_sql(), [wanted, TokenKind.ACCESS, authorization[7:].strip(), policy.provider])
+        cursor.execute(sql, [wanted, TokenKind.ACCESS, authorization[7:].strip(), policy.provider])
         row = cursor.fetchone()
     if row is None:
         raise TokenRefused("invalid")
     parts, at = [], 0
-    for model in (Token, Grant, Organisation):
-        fields = model._meta.concrete_fields
-        parts.append((model, [f.attname for f in fields], row[at : at + len(fields)]))
-        at += len(fields)
+    for model, names in layout:
+        parts.append((model, names, row[at : at + len(names)]))
+        at += len(names)
     token, grant = (model.from_db("default", names, values) for model, names, values in parts[:2])
     token.grant = grant
     if token.revoked_at or grant.revoked_at:

@@ -23,6 +23,12 @@ def respond(body, *, status: int = 200, headers: dict[str, str] | None = None) -
     return response
 
 
+def respond_saved(result: tuple[int, dict, bool]) -> HttpResponse:
+    """The answer of a create that may have been a replay (Xero's Idempotency-Key, QuickBooks' requestid)."""
+    status, body, replayed = result
+    return respond(body, status=status, headers={"X-Sandbox-Idempotent-Replay": "true"} if replayed else None)
+
+
 def error_response(error: SandboxError) -> HttpResponse:
     if error.content_type == "application/json":
         return respond(error.body, status=error.status, headers=error.headers)

@@ -3,7 +3,7 @@
 from django.http import HttpRequest, HttpResponse
 
 from integrations.sandbox import quickbooks_online as qbo
-from integrations.sandbox.views.common import api_view, respond
+from integrations.sandbox.views.common import api_view, respond, respond_saved
 
 
 def _guard(request: HttpRequest, realm_id: str, **kwargs):
@@ -12,16 +12,14 @@ def _guard(request: HttpRequest, realm_id: str, **kwargs):
 
 @api_view(_guard, "POST")
 def create(request: HttpRequest, call, realm_id: str, entity: str) -> HttpResponse:
-    status, body, replayed = qbo.entity_create(
-        call=call, entity=entity, raw=request.body, request_id=request.GET.get("requestid", "")
+    return respond_saved(
+        qbo.entity_create(call=call, entity=entity, raw=request.body, request_id=request.GET.get("requestid", ""))
     )
-    return respond(body, status=status, headers={"X-Sandbox-Idempotent-Replay": "true"} if replayed else None)
 
 
 @api_view(_guard, "POST")
 def batch(request: HttpRequest, call, realm_id: str) -> HttpResponse:
-    status, body, replayed = qbo.batch(call=call, raw=request.body, request_id=request.GET.get("requestid", ""))
-    return respond(body, status=status, headers={"X-Sandbox-Idempotent-Replay": "true"} if replayed else None)
+    return respond_saved(qbo.batch(call=call, raw=request.body, request_id=request.GET.get("requestid", "")))
 
 
 @api_view(_guard, "GET")

@@ -3,7 +3,7 @@
 from django.http import HttpRequest, HttpResponse
 
 from integrations.sandbox import xero
-from integrations.sandbox.views.common import api_view, respond
+from integrations.sandbox.views.common import api_view, respond, respond_saved
 
 
 def _guard(request: HttpRequest, **kwargs):
@@ -18,11 +18,6 @@ def _identity_guard(request: HttpRequest, **kwargs):
 
 def _summarize(request: HttpRequest) -> bool:
     return request.GET.get("summarizeErrors", "true").lower() != "false"
-
-
-def _saved(result: tuple[int, dict, bool]) -> HttpResponse:
-    status, body, replayed = result
-    return respond(body, status=status, headers={"X-Sandbox-Idempotent-Replay": "true"} if replayed else None)
 
 
 @api_view(_identity_guard, "GET")
@@ -44,7 +39,7 @@ def contacts(request: HttpRequest, call) -> HttpResponse:
                 call=call, where=request.GET.get("where"), ids=request.GET.get("IDs"), page=request.GET.get("page")
             )
         )
-    return _saved(
+    return respond_saved(
         xero.contacts_save(
             call=call,
             raw=request.body,
@@ -71,7 +66,7 @@ def invoices(request: HttpRequest, call) -> HttpResponse:
                 page=request.GET.get("page"),
             )
         )
-    return _saved(
+    return respond_saved(
         xero.invoices_save(
             call=call,
             raw=request.body,
@@ -88,7 +83,7 @@ def invoice(request: HttpRequest, call, invoice_id: str) -> HttpResponse:
 
 @api_view(_guard, "PUT", "POST")
 def bank_transactions(request: HttpRequest, call) -> HttpResponse:
-    return _saved(
+    return respond_saved(
         xero.bank_transactions_save(
             call=call,
             raw=request.body,
