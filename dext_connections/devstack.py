@@ -71,6 +71,8 @@ def _manage(*args: str, env: dict | None = None) -> None:
 
 
 def run() -> int:
+    # A developer machine: settings default to production when DJANGO_ENV is unset.
+    os.environ.setdefault("DJANGO_ENV", "development")
     keep = ensure_services()  # noqa: F841 - the servers live as long as this process
     port = os.environ.get("PORT", "8000")
     os.environ.setdefault("SITE_URL", f"http://127.0.0.1:{port}")

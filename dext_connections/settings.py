@@ -1,8 +1,9 @@
 """Settings for every environment, read from the process environment (django-environ).
 
-DJANGO_ENV is one of ``development`` (the default, used by ``make run``), ``test`` and
-``production``. Outside development nothing secret has a default: a missing SECRET_KEY or
-FIELD_ENCRYPTION_KEYS is an error at start-up.
+DJANGO_ENV is one of ``development`` (set by ``make run``), ``test`` (set by ``make test``) and
+``production``. Unset, it is production: a process nobody configured runs with DEBUG off, no sandbox and
+no secret with a default, or refuses to start with a message that says what to set. Outside development
+the development key is refused, and in production the OAuth client registrations must be the real ones.
 """
 
 import base64
@@ -22,16 +23,39 @@ _services_env = BASE_DIR / ".local" / "services.env"
 if _services_env.exists():
     env.read_env(str(_services_env), overwrite=False)
 
-DJANGO_ENV = env.str("DJANGO_ENV", default="development")
+_ENV_GIVEN = bool(env.str("DJANGO_ENV", default=""))
+DJANGO_ENV = env.str("DJANGO_ENV", default="") or "production"
 if DJANGO_ENV not in {"development", "test", "production"}:
     raise ImproperlyConfigured(f"DJANGO_ENV must be development, test or production, not {DJANGO_ENV!r}")
 IS_PRODUCTION = DJANGO_ENV == "production"
-DEBUG = env.bool("DEBUG", default=DJANGO_ENV == "development")
+IS_DEVELOPMENT = DJANGO_ENV == "development"
+DEBUG = env.bool("DEBUG", default=IS_DEVELOPMENT)
 
+
+def _required(name: str, why: str) -> str:
+    value = env.str(name, default="")
+    if not value:
+        raise ImproperlyConfigured(
+            f"{name} is not set. {why} DJANGO_ENV is {DJANGO_ENV!r}"
+            + ("." if _ENV_GIVEN else " (the default when it is unset).")
+            + " On a developer machine use `make run` / `make test`, or set DJANGO_ENV=development."
+        )
+    return value
+
+
+# Published in this repository, so usable on a developer machine only; the tests have a key of their own.
+DEVELOPMENT_SECRET_KEY = "dev-only-insecure-key-do-not-use-in-production-0123456789"
+TEST_SECRET_KEY = "test-only-insecure-key-never-deployed-9876543210-abcdefghij"
+PUBLISHED_SECRET_KEYS = {DEVELOPMENT_SECRET_KEY, TEST_SECRET_KEY}
 if IS_PRODUCTION:
-    SECRET_KEY = env.str("SECRET_KEY")  # raises ImproperlyConfigured when missing
+    SECRET_KEY = _required("SECRET_KEY", "Production needs a long random secret key of its own.")
 else:
-    SECRET_KEY = env.str("SECRET_KEY", default="dev-only-insecure-key-do-not-use-in-production-0123456789")
+    SECRET_KEY = env.str("SECRET_KEY", default=DEVELOPMENT_SECRET_KEY if IS_DEVELOPMENT else TEST_SECRET_KEY)
+if SECRET_KEY == DEVELOPMENT_SECRET_KEY and not IS_DEVELOPMENT or SECRET_KEY == TEST_SECRET_KEY and IS_PRODUCTION:
+    raise ImproperlyConfigured(
+        "SECRET_KEY is a key published in this repository; it is accepted only where DJANGO_ENV says "
+        "development (or test, for the test key). Set a secret key of your own."
+    )
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=[] if IS_PRODUCTION else ["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
@@ -169,7 +193,13 @@ STORAGES = {
 # Secrets at rest: a list of Fernet keys, newest first. Add a new key in front to rotate;
 # ``manage.py rotate_encryption_keys`` re-encrypts every stored secret with it.
 if IS_PRODUCTION:
-    FIELD_ENCRYPTION_KEYS = env.list("FIELD_ENCRYPTION_KEYS")
+    FIELD_ENCRYPTION_KEYS = [
+        key.strip()
+        for key in _required(
+            "FIELD_ENCRYPTION_KEYS", "Stored tokens and passwords are encrypted with these Fernet keys (newest first)."
+        ).split(",")
+        if key.strip()
+    ]
 else:
     _derived = base64.urlsafe_b64encode(hashlib.sha256(f"fernet:{SECRET_KEY}".encode()).digest()).decode()
     FIELD_ENCRYPTION_KEYS = env.list("FIELD_ENCRYPTION_KEYS", default=[_derived])
@@ -231,8 +261,12 @@ PUBLISH_BACKOFF_BASE_SECONDS = env.float("PUBLISH_BACKOFF_BASE_SECONDS", default
 PUBLISH_BACKOFF_MAX_SECONDS = env.float("PUBLISH_BACKOFF_MAX_SECONDS", default=300.0)
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 
-# Provider sandbox (integrations/sandbox/): on in development, off in production unless asked.
+# Provider sandbox (integrations/sandbox/): on in development and test, off in production unless asked. Outside
+# development its own endpoints (documents, faults, reset) want ``Authorization: Bearer <SANDBOX_TOKEN>``.
 SANDBOX_ENABLED = env.bool("SANDBOX_ENABLED", default=not IS_PRODUCTION)
+SANDBOX_TOKEN = env.str("SANDBOX_TOKEN", default="test-sandbox-token" if DJANGO_ENV == "test" else "")
+if SANDBOX_ENABLED and not IS_DEVELOPMENT and not SANDBOX_TOKEN:
+    _required("SANDBOX_TOKEN", "The provider sandbox is switched on, and outside development its endpoints need a token.")
 SANDBOX_TIMEOUT_SECONDS = env.float("SANDBOX_TIMEOUT_SECONDS", default=3.0)
 
 
@@ -266,20 +300,26 @@ PROVIDER_ENDPOINTS = {
         "app": _endpoint("APPROVALMAX_APP_BASE", "https://app.approvalmax.com", "{sandbox}/approvalmax/app"),
     },
 }
-# OAuth client registrations (the sandbox accepts any).
+# OAuth client registrations. The sandbox accepts any client, so development and test have made-up ones; in
+# production each must be the app registered with the provider (no default).
+def _oauth_client(prefix: str, provider: str) -> dict:
+    if IS_PRODUCTION:
+        why = f"Production signs in to {provider} with the app registered there."
+        return {
+            "client_id": _required(f"{prefix}_CLIENT_ID", why),
+            "client_secret": _required(f"{prefix}_CLIENT_SECRET", why),
+        }
+    slug = prefix.lower()
+    return {
+        "client_id": env.str(f"{prefix}_CLIENT_ID", default=f"sandbox-{slug}-client"),
+        "client_secret": env.str(f"{prefix}_CLIENT_SECRET", default=f"sandbox-{slug}-secret"),
+    }
+
+
 OAUTH_CLIENTS = {
-    "xero": {
-        "client_id": env.str("XERO_CLIENT_ID", default="sandbox-xero-client"),
-        "client_secret": env.str("XERO_CLIENT_SECRET", default="sandbox-xero-secret"),
-    },
-    "quickbooks_online": {
-        "client_id": env.str("QBO_CLIENT_ID", default="sandbox-qbo-client"),
-        "client_secret": env.str("QBO_CLIENT_SECRET", default="sandbox-qbo-secret"),
-    },
-    "approvalmax": {
-        "client_id": env.str("APPROVALMAX_CLIENT_ID", default="sandbox-approvalmax-client"),
-        "client_secret": env.str("APPROVALMAX_CLIENT_SECRET", default="sandbox-approvalmax-secret"),
-    },
+    "xero": _oauth_client("XERO", "Xero"),
+    "quickbooks_online": _oauth_client("QBO", "QuickBooks Online"),
+    "approvalmax": _oauth_client("APPROVALMAX", "ApprovalMax"),
 }
 OAUTH_STATE_MAX_AGE_SECONDS = env.int("OAUTH_STATE_MAX_AGE_SECONDS", default=900)
 PROVIDER_HTTP_TIMEOUT_SECONDS = env.float("PROVIDER_HTTP_TIMEOUT_SECONDS", default=20.0)
@@ -297,6 +337,10 @@ if IS_PRODUCTION:
     SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
+# Proxies in front of the app that set X-Forwarded-For / X-Forwarded-Proto (0: none, requests come straight from
+# clients). Only then are those headers believed: anyone can send them to an app that faces the internet.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+if TRUSTED_PROXY_COUNT > 0:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
