@@ -505,7 +505,12 @@ def main() -> int:
 
         def sandbox_up() -> bool:
             with contextlib.suppress(httpx.HTTPError):
-                return httpx.get(f"http://127.0.0.1:{port}/sandbox/xero/faults/", timeout=2).status_code == 200
+                answer = httpx.get(
+                    f"http://127.0.0.1:{port}/sandbox/xero/faults/",
+                    headers={"Authorization": f"Bearer {settings.SANDBOX_TOKEN}"},
+                    timeout=2,
+                )
+                return answer.status_code == 200
             return False
 
         wait_for(sandbox_up, "gunicorn", timeout=120, every=0.2)

@@ -204,14 +204,23 @@ def _with_query(url: str, params: dict[str, str]) -> str:
     return urlunsplit(parts._replace(query=urlencode(query)))
 
 
-def authorize_request_check(policy: Policy, *, params: dict) -> AuthorizeRequest:
+def redirect_allowed(redirect_uri: str, *, callbacks: set[str]) -> bool:
+    """Like a real provider, which sends people back only to the redirect URIs registered for the app: here the
+    product's own OAuth callbacks (``callbacks``, absolute URLs, compared without their query)."""
+    parts = urlsplit(redirect_uri)
+    if parts.scheme not in ("http", "https") or not parts.netloc or parts.fragment:
+        return False
+    return urlunsplit(parts._replace(query="")) in callbacks
+
+
+def authorize_request_check(policy: Policy, *, params: dict, callbacks: set[str]) -> AuthorizeRequest:
+    """Check an authorize request; nothing is sent back to a redirect_uri that is not one of ``callbacks``."""
     client_id = params.get("client_id", "")
     redirect_uri = params.get("redirect_uri", "")
     if not client_known(client_id):
         raise AuthorizeError(f"The client id “{client_id}” is not known to the {policy.name} sandbox.")
-    parts = urlsplit(redirect_uri)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise AuthorizeError("The redirect_uri must be an absolute http(s) URL.")
+    if not redirect_allowed(redirect_uri, callbacks=callbacks):
+        raise AuthorizeError("The redirect_uri is not one registered for this app.")
     state = params.get("state", "")
 
     def back(error: str) -> AuthorizeError:

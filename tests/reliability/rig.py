@@ -166,7 +166,11 @@ class Rig:
 
     def references(self, provider: str) -> Counter:
         """How many documents the sandbox received for each reference (our item id), over HTTP."""
-        response = httpx.get(f"{self.live_url}/sandbox/{provider}/documents/", timeout=60)
+        response = httpx.get(
+            f"{self.live_url}/sandbox/{provider}/documents/",
+            headers={"Authorization": f"Bearer {self.settings.SANDBOX_TOKEN}"},
+            timeout=60,
+        )
         response.raise_for_status()
         return Counter(d["reference"] for d in response.json())
 

@@ -1,11 +1,13 @@
 """Response helpers shared by the sandbox's views, and the sandbox's own endpoints (reset,
 documents listing, fault switches)."""
 
+import hmac
 import json
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from functools import wraps
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
@@ -79,24 +81,48 @@ def api_view(guard: Callable[..., AbstractContextManager], *methods: str):
     return decorate
 
 
+def own_endpoint(*methods: str):
+    """The sandbox's own endpoints (documents, faults, reset): open in development (``make run``); anywhere else the
+    sandbox is switched on they want ``Authorization: Bearer <SANDBOX_TOKEN>`` (API.md "Sandbox")."""
+
+    def decorate(view):
+        @sandbox_view(*methods)
+        @wraps(view)
+        def wrapper(request, *args, **kwargs):
+            if not settings.IS_DEVELOPMENT:
+                given = request.headers.get("Authorization", "")
+                expected = f"Bearer {settings.SANDBOX_TOKEN}"
+                if not settings.SANDBOX_TOKEN or not hmac.compare_digest(given.encode(), expected.encode()):
+                    raise SandboxError(
+                        401,
+                        {"error": "The sandbox's own endpoints need Authorization: Bearer <SANDBOX_TOKEN>."},
+                        headers={"WWW-Authenticate": 'Bearer realm="sandbox"'},
+                    )
+            return view(request, *args, **kwargs)
+
+        return wrapper
+
+    return decorate
+
+
 def _provider_or_404(provider: str) -> None:
     if provider not in Provider.values:
         raise SandboxError(404, {"error": f"Unknown provider {provider!r}."})
 
 
-@sandbox_view("POST")
+@own_endpoint("POST")
 def reset(request: HttpRequest) -> HttpResponse:
     services.sandbox_reset()
     return respond({"reset": True})
 
 
-@sandbox_view("GET")
+@own_endpoint("GET")
 def documents(request: HttpRequest, provider: str) -> HttpResponse:
     _provider_or_404(provider)
     return respond(selectors.documents_list(provider=provider))
 
 
-@sandbox_view("GET")
+@own_endpoint("GET")
 def document_detail(request: HttpRequest, provider: str, external_id: str) -> HttpResponse:
     _provider_or_404(provider)
     detail = selectors.document_detail(provider=provider, external_id=external_id)
@@ -105,7 +131,7 @@ def document_detail(request: HttpRequest, provider: str, external_id: str) -> Ht
     return respond(detail)
 
 
-@sandbox_view("GET", "POST")
+@own_endpoint("GET", "POST")
 def faults(request: HttpRequest, provider: str) -> HttpResponse:
     _provider_or_404(provider)
     if request.method == "GET":

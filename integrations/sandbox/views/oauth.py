@@ -1,7 +1,9 @@
 """The authorize page (consent) and the token and revocation endpoints of the OAuth providers."""
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
+from django.urls import reverse
 
 from integrations.sandbox import oauth
 from integrations.sandbox.organisations import organisations_for
@@ -36,12 +38,19 @@ def _consent(request: HttpRequest, policy: oauth.Policy, authorize: oauth.Author
     )
 
 
+def product_callbacks(request: HttpRequest) -> set[str]:
+    """The redirect URIs "registered" for the product: its OAuth callback at SITE_URL and at the host this request
+    reached (one of ALLOWED_HOSTS, which Django has checked)."""
+    path = reverse("oauth_callback")
+    return {f"{settings.SITE_URL}{path}", request.build_absolute_uri(path)}
+
+
 @sandbox_view("GET", "POST")
 def authorize(request: HttpRequest, provider: str) -> HttpResponse:
     policy = oauth.POLICIES[provider]
     params = request.GET if request.method == "GET" else request.POST
     try:
-        authorize_request = oauth.authorize_request_check(policy, params=params)
+        authorize_request = oauth.authorize_request_check(policy, params=params, callbacks=product_callbacks(request))
     except oauth.AuthorizeError as refused:
         if refused.redirect:
             return HttpResponseRedirect(refused.redirect)

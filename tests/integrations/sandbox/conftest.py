@@ -19,7 +19,8 @@ from integrations.sandbox import clock as sandbox_clock
 if "integrations.sandbox" not in settings.INSTALLED_APPS:
     collect_ignore_glob = ["test_*.py"]
 
-REDIRECT_URI = "https://app.example.test/integrations/callback?from=sandbox"
+# The product's own callback: the sandbox, like a real provider, redirects only to the app's registered URIs.
+REDIRECT_URI = "http://testserver/integrations/oauth/callback/?from=sandbox"
 AUTHORIZE = {
     "xero": "/sandbox/xero/identity/connect/authorize",
     "quickbooks_online": "/sandbox/quickbooks_online/connect/oauth2",
@@ -65,6 +66,13 @@ def _sandbox(db, clock):
 @pytest.fixture
 def client() -> Client:
     return Client()
+
+
+def own() -> dict[str, str]:
+    """Headers for the sandbox's own endpoints (documents, faults, reset), which outside development want its token."""
+    from django.conf import settings
+
+    return {"Authorization": f"Bearer {settings.SANDBOX_TOKEN}"}
 
 
 def basic(client_id: str, secret: str) -> str:

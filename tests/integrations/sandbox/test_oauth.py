@@ -42,7 +42,7 @@ def test_consent_page_offers_allow_access_with_app_scopes_and_organisations(clie
 def test_allow_returns_code_and_state_to_the_redirect_uri(client):
     params = authorize_params("xero", state="round-trip-42")
     response = form_post(client, AUTHORIZE["xero"], {**params, "decision": "allow"})
-    assert response["Location"].startswith("https://app.example.test/integrations/callback?from=sandbox&code=")
+    assert response["Location"].startswith("http://testserver/integrations/oauth/callback/?from=sandbox&code=")
     redirect = redirect_params(response)
     assert redirect["state"] == "round-trip-42" and redirect["code"]
 
@@ -242,3 +242,35 @@ def test_approvalmax_refresh_tokens_are_one_time_use(client):
 def test_unsupported_grant_type(client):
     response = token_post(client, "xero", {"grant_type": "password"})
     assert response.status_code == 400 and response.json() == {"error": "unsupported_grant_type"}
+
+
+@pytest.mark.parametrize(
+    "redirect_uri",
+    [
+        "https://evil.example/integrations/oauth/callback/",
+        "http://testserver/accounts/login/",
+        "http://testserver.evil.example/integrations/oauth/callback/",
+        "//evil.example/integrations/oauth/callback/",
+        "javascript:alert(1)",
+        "http://testserver/integrations/oauth/callback/#frag",
+    ],
+)
+def test_the_authorize_page_redirects_only_to_the_products_callback(client, redirect_uri):
+    """No open redirect: an unregistered redirect_uri gets an error page, neither consent nor a redirect, even
+    for errors that a registered one would get back as ?error=…"""
+    for params in (
+        authorize_params("xero", redirect_uri=redirect_uri),
+        authorize_params("xero", redirect_uri=redirect_uri, response_type="token"),
+    ):
+        page = client.get(AUTHORIZE["xero"] + "?" + urlencode(params))
+        assert page.status_code == 400
+        assert "Location" not in page
+        assert b"not one registered" in page.content
+        posted = form_post(client, AUTHORIZE["xero"], {**params, "decision": "allow"})
+        assert posted.status_code == 400 and "Location" not in posted
+
+
+def test_the_products_callback_at_site_url_is_accepted(client, settings):
+    settings.SITE_URL = "https://connections.example.com"
+    params = authorize_params("xero", redirect_uri="https://connections.example.com/integrations/oauth/callback/")
+    assert client.get(AUTHORIZE["xero"] + "?" + urlencode(params)).status_code == 200

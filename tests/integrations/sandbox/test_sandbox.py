@@ -7,11 +7,13 @@ import pytest
 
 from integrations.sandbox import faults, services
 from integrations.sandbox.models import Document, Fault, Organisation
-from tests.integrations.sandbox.conftest import bill, connect, xero_call
+from tests.integrations.sandbox.conftest import bill, connect, own, xero_call
 
 
 def set_fault(client, provider, **body):
-    return client.post(f"/sandbox/{provider}/faults/", json.dumps(body), content_type="application/json")
+    return client.post(
+        f"/sandbox/{provider}/faults/", json.dumps(body), content_type="application/json", headers=own()
+    )
 
 
 def test_rate_limit_fault_answers_429_with_retry_after(client, xero):
@@ -109,14 +111,14 @@ def test_fault_switch_refuses_bad_input(client):
     assert set_fault(client, "xero", mode="rate_limit", rate=2).status_code == 400
     assert set_fault(client, "xero", mode="rate_limit", count=0).status_code == 400
     assert set_fault(client, "nowhere", mode="none").status_code == 404
-    assert client.get("/sandbox/xero/faults/").json()["mode"] == "none"
+    assert client.get("/sandbox/xero/faults/", headers=own()).json()["mode"] == "none"
     with pytest.raises(ValueError):
         services.set_fault("xero", "rate_limit", retry_after=-1)
 
 
 def test_documents_listing_shows_what_each_provider_received(client, xero):
     xero_call(client, xero, "PUT", "/Invoices", bill(reference="item-42"))
-    listing = client.get("/sandbox/xero/documents/").json()
+    listing = client.get("/sandbox/xero/documents/", headers=own()).json()
     assert len(listing) == 1
     row = listing[0]
     assert {k: row[k] for k in ("reference", "type", "total")} == {
@@ -126,10 +128,10 @@ def test_documents_listing_shows_what_each_provider_received(client, xero):
     }
     assert set(row) >= {"id", "reference", "type", "total", "created_at", "updated_at"}
     assert row["created_at"].startswith("2030-01-07T10:00:00")
-    detail = client.get(f"/sandbox/xero/documents/{row['id']}/").json()
+    detail = client.get(f"/sandbox/xero/documents/{row['id']}/", headers=own()).json()
     assert detail["received"]["Reference"] == "item-42" and detail["body"]["InvoiceID"] == row["id"]
-    assert client.get("/sandbox/quickbooks_online/documents/").json() == []
-    assert client.get("/sandbox/nowhere/documents/").status_code == 404
+    assert client.get("/sandbox/quickbooks_online/documents/", headers=own()).json() == []
+    assert client.get("/sandbox/nowhere/documents/", headers=own()).status_code == 404
 
 
 def test_record_document_for_quickbooks_desktop(client, clock):
@@ -140,7 +142,7 @@ def test_record_document_for_quickbooks_desktop(client, clock):
     services.record_document(
         "quickbooks_desktop", external_id="TXN-1", reference="item-77", type="BillAdd", total="18.50"
     )
-    [row] = client.get("/sandbox/quickbooks_desktop/documents/").json()
+    [row] = client.get("/sandbox/quickbooks_desktop/documents/", headers=own()).json()
     assert row["id"] == "TXN-1" and row["reference"] == "item-77" and row["total"] == "18.50"
     assert row["updated_at"] > row["created_at"]
 
@@ -148,7 +150,7 @@ def test_record_document_for_quickbooks_desktop(client, clock):
 def test_reset_forgets_everything_but_organisations_keep_their_ids(client, xero):
     xero_call(client, xero, "PUT", "/Invoices", bill())
     services.set_fault("xero", "server_error")
-    assert client.post("/sandbox/reset/").json() == {"reset": True}
+    assert client.post("/sandbox/reset/", headers=own()).json() == {"reset": True}
     assert not Document.objects.exists() and not Fault.objects.exists()
     assert xero_call(client, xero, "GET", "/Accounts").status_code == 401
     again = connect(client, "xero")
@@ -187,3 +189,29 @@ def test_an_api_call_finds_its_token_and_organisation_in_one_query(client, xero)
         assert xero_call(client, xero, "GET", "/Organisation").status_code == 200
     touching = [q["sql"] for q in statements if "sandbox_token" in q["sql"] or "sandbox_organisation" in q["sql"]]
     assert len(touching) == 1, touching
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("get", "/sandbox/xero/documents/"),
+        ("get", "/sandbox/xero/documents/INV-1/"),
+        ("get", "/sandbox/bill_com/faults/"),
+        ("post", "/sandbox/bill_com/faults/"),
+        ("post", "/sandbox/reset/"),
+    ],
+)
+def test_outside_development_the_sandboxs_own_endpoints_need_its_token(client, method, path):
+    """API.md "Sandbox": only ``make run`` (development) leaves them open."""
+    for headers in ({}, {"Authorization": "Bearer wrong"}, {"Authorization": "test-sandbox-token"}):
+        refused = getattr(client, method)(path, headers=headers)
+        assert refused.status_code == 401, (path, headers)
+        assert refused["WWW-Authenticate"].startswith("Bearer")
+    assert not Fault.objects.exists(), "a refused call switched a fault"
+    assert getattr(client, method)(path, headers=own()).status_code != 401, "the token opens it"
+
+
+def test_in_development_the_sandboxs_own_endpoints_answer_without_credentials(client, settings):
+    settings.IS_DEVELOPMENT = True
+    assert client.get("/sandbox/xero/documents/").status_code == 200
+    assert client.get("/sandbox/xero/faults/").json()["mode"] == "none"
