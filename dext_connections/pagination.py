@@ -5,6 +5,8 @@ import json
 from datetime import datetime
 from uuid import UUID
 
+from django.core.exceptions import FieldDoesNotExist
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Q
 
 from dext_connections.errors import ApplicationError
@@ -20,15 +22,43 @@ def _encode(values: list) -> str:
     return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
 
 
-def decode_cursor(cursor: str) -> list:
+_INTEGER_FIELDS = {"AutoField", "BigAutoField", "IntegerField", "BigIntegerField", "PositiveIntegerField"}
+
+
+def _invalid_cursor() -> ApplicationError:
+    return ApplicationError(
+        "invalid",
+        "The page cursor is not valid; start from the first page.",
+        extra={"errors": {"cursor": ["Not a cursor of this list."]}},
+    )
+
+
+def decode_cursor(cursor: str, *, model, fields: tuple[str, str]) -> list:
+    """The values a cursor of ``model`` ordered by ``fields`` carries, each checked by its model field: anything
+    else (not base64, not JSON, another list's cursor, a hand-edited value) is a 400 ``invalid``, never a 500."""
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
         values = json.loads(base64.urlsafe_b64decode(padded.encode()))
-        if not isinstance(values, list):
-            raise ValueError
-        return values
-    except (ValueError, json.JSONDecodeError):
-        raise ApplicationError("invalid_cursor", "The page cursor is not valid; start from the first page.") from None
+    except (ValueError, TypeError):  # binascii.Error, UnicodeDecodeError and JSONDecodeError are ValueErrors
+        raise _invalid_cursor() from None
+    if not isinstance(values, list) or len(values) != len(fields):
+        raise _invalid_cursor()
+    typed = []
+    for name, value in zip(fields, values, strict=True):
+        try:
+            field = model._meta.get_field(name)
+            # Only what _encode writes: integers as JSON numbers, everything else as a string (no NUL: PostgreSQL
+            # refuses it in text).
+            wanted = int if field.get_internal_type() in _INTEGER_FIELDS else str
+            if type(value) is not wanted or wanted is str and "\x00" in value:
+                raise _invalid_cursor()
+            parsed = field.to_python(value)
+        except (DjangoValidationError, FieldDoesNotExist, ValueError, TypeError, OverflowError):
+            raise _invalid_cursor() from None
+        if parsed is None or isinstance(parsed, int) and not -(2**63) <= parsed < 2**63:  # PostgreSQL's bigint
+            raise _invalid_cursor()
+        typed.append(parsed)
+    return typed
 
 
 def page_size_from(params, default: int = DEFAULT_PAGE_SIZE) -> int:
@@ -57,7 +87,7 @@ def keyset_page(queryset, *, fields: tuple[str, str], cursor: str | None, size: 
     ordering = [f"-{first}", f"-{second}"] if descending else [first, second]
     qs = queryset.order_by(*ordering)
     if cursor:
-        a, b = decode_cursor(cursor)
+        a, b = decode_cursor(cursor, model=queryset.model, fields=fields)
         # The leading range condition lets PostgreSQL seek in the index instead of scanning to the cursor.
         qs = qs.filter(Q(**{f"{first}__{op}e": a})).filter(
             Q(**{f"{first}__{op}": a}) | Q(**{first: a, f"{second}__{op}": b})

@@ -138,7 +138,7 @@ def _after_cursor(qs, cursor: str | None):
     index scan start at the cursor instead of walking down from the newest row."""
     if not cursor:
         return qs
-    created_at, item_id = decode_cursor(cursor)
+    created_at, item_id = decode_cursor(cursor, model=qs.model, fields=ITEM_ORDER)
     return qs.filter(created_at__lte=created_at).filter(
         Q(created_at__lt=created_at) | Q(created_at=created_at, id__lt=item_id)
     )

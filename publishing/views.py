@@ -196,15 +196,8 @@ class ItemListView(BusinessViewMixin, TemplateView):
         filters = selectors.ItemFilters.from_params(params, kinds=(self.kind,), states=selectors.TABS[tab][1])
         connections = selectors.connections_for_items(business=self.business)
         cursor = params.get("cursor") or None
-        try:
-            rows, next_cursor = selectors.items_page(
-                business=self.business, filters=filters, cursor=cursor, size=PAGE_SIZE
-            )
-        except ApplicationError:  # a stale or hand-edited cursor: start again from the first page
-            cursor = None
-            rows, next_cursor = selectors.items_page(
-                business=self.business, filters=filters, cursor=None, size=PAGE_SIZE
-            )
+        # A malformed cursor (hand-edited) is refused with a 400 page that says to start again.
+        rows, next_cursor = selectors.items_page(business=self.business, filters=filters, cursor=cursor, size=PAGE_SIZE)
         _decorate_rows(rows, connections, self.business)
         is_sales = self.kind == ItemKind.SALES
         contacts = (

@@ -304,7 +304,8 @@ def test_keyset_pages_have_no_duplicates_and_no_gaps(world, api_as):
 
 def test_a_bad_cursor_is_a_400(world, api_as):
     response = api_as(world.users["standard"]).get(url(world.a, "items/?cursor=%%%"))
-    assert response.status_code == 400 and response.json()["code"] == "invalid_cursor"
+    assert response.status_code == 400 and response.json()["code"] == "invalid"
+    assert response.json()["errors"] == {"cursor": ["Not a cursor of this list."]}
 
 
 def test_item_source_words_for_a_supplier_rule(world, api_as, xero_bill):
