@@ -266,7 +266,9 @@ CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 SANDBOX_ENABLED = env.bool("SANDBOX_ENABLED", default=not IS_PRODUCTION)
 SANDBOX_TOKEN = env.str("SANDBOX_TOKEN", default="test-sandbox-token" if DJANGO_ENV == "test" else "")
 if SANDBOX_ENABLED and not IS_DEVELOPMENT and not SANDBOX_TOKEN:
-    _required("SANDBOX_TOKEN", "The provider sandbox is switched on, and outside development its endpoints need a token.")
+    _required(
+        "SANDBOX_TOKEN", "The provider sandbox is switched on, and outside development its endpoints need a token."
+    )
 SANDBOX_TIMEOUT_SECONDS = env.float("SANDBOX_TIMEOUT_SECONDS", default=3.0)
 
 
@@ -300,6 +302,8 @@ PROVIDER_ENDPOINTS = {
         "app": _endpoint("APPROVALMAX_APP_BASE", "https://app.approvalmax.com", "{sandbox}/approvalmax/app"),
     },
 }
+
+
 # OAuth client registrations. The sandbox accepts any client, so development and test have made-up ones; in
 # production each must be the app registered with the provider (no default).
 def _oauth_client(prefix: str, provider: str) -> dict:

@@ -29,7 +29,14 @@ SHOW = (
 
 
 def _env(extra: dict) -> dict:
-    drop = {"SECRET_KEY", "FIELD_ENCRYPTION_KEYS", "DEBUG", "DJANGO_ALLOW_ASYNC_UNSAFE", "DJANGO_ENV", "SANDBOX_ENABLED"}
+    drop = {
+        "SECRET_KEY",
+        "FIELD_ENCRYPTION_KEYS",
+        "DEBUG",
+        "DJANGO_ALLOW_ASYNC_UNSAFE",
+        "DJANGO_ENV",
+        "SANDBOX_ENABLED",
+    }
     drop |= {name for name in os.environ if name.endswith(("_CLIENT_ID", "_CLIENT_SECRET"))}
     drop |= {"SANDBOX_TOKEN", "TRUSTED_PROXY_COUNT"}
     env = {k: v for k, v in os.environ.items() if k not in drop}
@@ -51,7 +58,13 @@ def _settings(env_extra: dict) -> dict:
 
 def test_without_django_env_the_app_runs_as_production():
     shown = _settings(PRODUCTION_SECRETS)
-    assert shown == {"env": "production", "debug": False, "sandbox": False, "proxy": None, "xero": "https://api.xero.com"}
+    assert shown == {
+        "env": "production",
+        "debug": False,
+        "sandbox": False,
+        "proxy": None,
+        "xero": "https://api.xero.com",
+    }
 
 
 def test_without_django_env_and_secrets_it_refuses_to_start_with_a_clear_message():
@@ -72,7 +85,9 @@ def test_production_without_secret_key_refuses_to_start():
 def test_the_development_key_is_refused_outside_development(environment):
     from django.conf import settings
 
-    result = _run({**PRODUCTION_SECRETS, "DJANGO_ENV": environment, "SECRET_KEY": settings.DEVELOPMENT_SECRET_KEY}, "check")
+    result = _run(
+        {**PRODUCTION_SECRETS, "DJANGO_ENV": environment, "SECRET_KEY": settings.DEVELOPMENT_SECRET_KEY}, "check"
+    )
     assert result.returncode != 0
     assert "SECRET_KEY is a key published in this repository" in result.stderr
 

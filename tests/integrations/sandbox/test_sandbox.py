@@ -11,9 +11,7 @@ from tests.integrations.sandbox.conftest import bill, connect, own, xero_call
 
 
 def set_fault(client, provider, **body):
-    return client.post(
-        f"/sandbox/{provider}/faults/", json.dumps(body), content_type="application/json", headers=own()
-    )
+    return client.post(f"/sandbox/{provider}/faults/", json.dumps(body), content_type="application/json", headers=own())
 
 
 def test_rate_limit_fault_answers_429_with_retry_after(client, xero):
