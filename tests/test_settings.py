@@ -190,3 +190,26 @@ def test_database_connections_bind_parameters_on_the_server_and_prepare_repeated
         ),
     )
     assert result.stdout.strip().splitlines()[-1].split() == ["False", "None"], result.stderr
+
+
+def test_celery_workers_log_through_the_same_secret_redaction_as_the_web():
+    """A worker sets up logging with ``app.log.setup`` (the setup_logging signal): its lines, and what a task prints
+    (redirected to the log), come out as JSON with the secrets masked."""
+    script = (
+        "import logging, sys; from dext_connections.celery import app; "
+        "app.log.setup(loglevel='INFO', redirect_stdouts=True); "
+        "logging.getLogger('celery.app.trace').error('Task failed: refresh_token=rt-123 password=hunter2'); "
+        "logging.getLogger('publishing.worker').warning("
+        "'call', extra={'headers': {'Authorization': 'Bearer abc.def'}}); "
+        "print('client_secret: s3cr3t'); sys.stdout.flush()"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script], cwd=ROOT, env=_env({"DJANGO_ENV": "test"}), capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stderr
+    output = result.stdout + result.stderr
+    for secret in ("rt-123", "hunter2", "abc.def", "s3cr3t"):
+        assert secret not in output, f"{secret} leaked into a worker's log"
+    lines = [json.loads(line) for line in output.splitlines() if line.startswith("{")]
+    assert any(line["logger"] == "celery.app.trace" and "[redacted]" in line["message"] for line in lines), output
+    assert any("client_secret" in line["message"] for line in lines), "printed output goes through the logger too"
