@@ -251,6 +251,8 @@ CELERY_BEAT_SCHEDULE = {
         "task": "publishing.sweep_publish_jobs",
         "schedule": env.float("PUBLISH_SWEEP_SECONDS", default=30.0),
     },
+    # Authorisation attempts hold PKCE verifiers and, while an organisation is being chosen, tokens.
+    "purge-oauth-states": {"task": "integrations.purge_oauth_states", "schedule": 300.0},
 }
 PUBLISH_LEASE_SECONDS = env.int("PUBLISH_LEASE_SECONDS", default=120)
 PUBLISH_DISPATCH_GRACE_SECONDS = env.int("PUBLISH_DISPATCH_GRACE_SECONDS", default=60)
@@ -289,6 +291,7 @@ PROVIDER_ENDPOINTS = {
     "quickbooks_online": {
         "appcenter": _endpoint("QBO_APPCENTER_BASE", "https://appcenter.intuit.com", "{sandbox}/quickbooks_online"),
         "oauth": _endpoint("QBO_OAUTH_BASE", "https://oauth.platform.intuit.com", "{sandbox}/quickbooks_online"),
+        "revoke": _endpoint("QBO_REVOKE_BASE", "https://developer.api.intuit.com", "{sandbox}/quickbooks_online"),
         "api": _endpoint("QBO_API_BASE", "https://quickbooks.api.intuit.com", "{sandbox}/quickbooks_online"),
         "app": _endpoint("QBO_APP_BASE", "https://app.qbo.intuit.com", "{sandbox}/quickbooks_online/app"),
     },

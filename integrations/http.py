@@ -27,3 +27,9 @@ def client_kwargs() -> dict:
 
 def client(**kwargs) -> httpx.Client:
     return httpx.Client(**{**client_kwargs(), **kwargs})
+
+
+def shared_post(url: str, **kwargs) -> httpx.Response:
+    """One POST on a client of its own (closed afterwards)."""
+    with client() as session:
+        return session.post(url, **kwargs)

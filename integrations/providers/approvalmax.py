@@ -25,6 +25,9 @@ class ApprovalMax(OAuth2Provider):
     def token_endpoint(self) -> str:
         return http.endpoint("approvalmax", "identity", "/connect/token")
 
+    def revocation_endpoint(self) -> str:
+        return http.endpoint("approvalmax", "identity", "/connect/revocation")
+
     def organisations(self, *, token: dict, callback_params: dict) -> list[dict]:
         response = self.bearer_get(http.endpoint("approvalmax", "api", "/api/v1/companies"), token)
         return [

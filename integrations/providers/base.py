@@ -139,6 +139,12 @@ class Provider(ABC):
     def connect_web_connector(self, *, business_name: str) -> ConnectResult:
         raise NotImplementedError
 
+    def revoke(self, *, credentials: dict, external_tenant_id: str) -> None:
+        """Give up the authorisation at the provider when the business disconnects, where the provider offers a way
+        (revoking tokens, ending a session). Raises ProviderError subclasses; the caller treats it as best effort.
+        Providers with nothing to revoke (the Web Connector's log-in dies with the connection) keep this one."""
+        return None
+
     @abstractmethod
     def client(self, connection: Connection):
         """A client bound to one connection (no side effects in its constructor)."""

@@ -55,6 +55,21 @@ class BillCom(Provider):
             credentials={**clean, "session_id": session.get("sessionId", "")},
         )
 
+    def revoke(self, *, credentials: dict, external_tenant_id: str) -> None:
+        """End the API session (``POST /connect/v3/logout``); Bill.com has no tokens to revoke."""
+        if not credentials.get("session_id"):
+            return
+        try:
+            with http.client() as client:
+                response = client.post(
+                    http.endpoint("bill_com", "api", "/connect/v3/logout"),
+                    headers={"devKey": credentials.get("dev_key", ""), "sessionId": credentials["session_id"]},
+                )
+        except httpx.HTTPError as exc:
+            raise TransientError(f"Could not reach Bill.com: {exc.__class__.__name__}.") from None
+        if response.status_code >= 500:
+            raise TransientError(f"Bill.com answered {response.status_code}.")
+
     def client(self, connection):
         from integrations.providers.clients.bill_com import BillComClient
 

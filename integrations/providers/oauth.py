@@ -28,7 +28,35 @@ class OAuth2Provider(Provider):
 
     @abstractmethod
     def organisations(self, *, token: dict, callback_params: dict) -> list[dict]:
-        """The organisations this grant reaches: ``[{"id", "name"}]``."""
+        """The organisations this grant reaches: ``[{"id", "name"}]`` (and ``"credentials"``: more to keep with the
+        connection's tokens, such as Xero's connection id)."""
+
+    def revocation_endpoint(self) -> str | None:
+        """RFC 7009 token revocation (form-encoded, client authenticated), or None when the provider has none."""
+        return None
+
+    def revoke(self, *, credentials: dict, external_tenant_id: str) -> None:
+        """Revoke the refresh token, which ends the grant (and its access tokens)."""
+        endpoint = self.revocation_endpoint()
+        if not endpoint or not credentials.get("refresh_token"):
+            return
+        with self._session() as session:
+            self._revoke_call(
+                lambda: session.revoke_token(
+                    endpoint, token=credentials["refresh_token"], token_type_hint="refresh_token"
+                )
+            )
+
+    @staticmethod
+    def _revoke_call(call) -> None:
+        try:
+            response = call()
+        except httpx.HTTPError as exc:
+            raise TransientError(f"Could not reach the provider: {exc.__class__.__name__}.") from None
+        if response.status_code >= 500:
+            raise TransientError(f"The provider answered {response.status_code}.")
+        if response.status_code >= 400:
+            raise AuthError(f"The provider refused the revocation ({response.status_code}).")
 
     def _session(self, *, redirect_uri: str | None = None, token: dict | None = None) -> OAuth2Client:
         registration = settings.OAUTH_CLIENTS[self.key]
@@ -75,9 +103,18 @@ class OAuth2Provider(Provider):
 
     @staticmethod
     def bearer_get(url: str, token: dict, **kwargs) -> httpx.Response:
+        return OAuth2Provider.bearer_call("GET", url, token, **kwargs)
+
+    @staticmethod
+    def bearer_delete(url: str, token: dict) -> httpx.Response:
+        return OAuth2Provider.bearer_call("DELETE", url, token)
+
+    @staticmethod
+    def bearer_call(method: str, url: str, token: dict, **kwargs) -> httpx.Response:
         try:
             with http.client() as client:
-                response = client.get(
+                response = client.request(
+                    method,
                     url,
                     headers={"Authorization": f"Bearer {token['access_token']}", "Accept": "application/json"},
                     **kwargs,

@@ -1,5 +1,7 @@
 """QuickBooks Online: OAuth 2.0; the company is the ``realmId`` of the callback."""
 
+from django.conf import settings
+
 from integrations import http
 from integrations.providers.base import ItemKind, TransientError
 from integrations.providers.oauth import OAuth2Provider
@@ -26,6 +28,21 @@ class QuickBooksOnline(OAuth2Provider):
 
     def token_endpoint(self) -> str:
         return http.endpoint("quickbooks_online", "oauth", "/oauth2/v1/tokens/bearer")
+
+    def revoke(self, *, credentials: dict, external_tenant_id: str) -> None:
+        """Intuit's revocation endpoint takes the token as JSON (``{"token": …}``) with the client's Basic auth;
+        revoking the refresh token disconnects the app from the company."""
+        if not credentials.get("refresh_token"):
+            return
+        registration = settings.OAUTH_CLIENTS[self.key]
+        self._revoke_call(
+            lambda: http.shared_post(
+                http.endpoint("quickbooks_online", "revoke", "/v2/oauth2/tokens/revoke"),
+                json={"token": credentials["refresh_token"]},
+                auth=(registration["client_id"], registration["client_secret"]),
+                headers={"Accept": "application/json"},
+            )
+        )
 
     def organisations(self, *, token: dict, callback_params: dict) -> list[dict]:
         realm_id = callback_params.get("realmId", "")

@@ -1,5 +1,7 @@
 """Xero: OAuth 2.0 with PKCE; the organisation (tenant) is picked from ``GET /connections``."""
 
+import time
+
 from integrations import http
 from integrations.providers.base import ItemKind
 from integrations.providers.oauth import OAuth2Provider
@@ -31,13 +33,39 @@ class Xero(OAuth2Provider):
     def token_endpoint(self) -> str:
         return http.endpoint("xero", "identity", "/connect/token")
 
+    def revocation_endpoint(self) -> str:
+        return http.endpoint("xero", "identity", "/connect/revocation")
+
     def organisations(self, *, token: dict, callback_params: dict) -> list[dict]:
         response = self.bearer_get(http.endpoint("xero", "api", "/connections"), token)
         return [
-            {"id": c["tenantId"], "name": c.get("tenantName") or c["tenantId"]}
+            {
+                "id": c["tenantId"],
+                "name": c.get("tenantName") or c["tenantId"],
+                # The connection's own id: DELETE /connections/{id} ends it when the business disconnects.
+                "credentials": {"xero_connection_id": c["id"]} if c.get("id") else {},
+            }
             for c in response.json()
             if c.get("tenantType", "ORGANISATION") == "ORGANISATION"
         ]
+
+    def revoke(self, *, credentials: dict, external_tenant_id: str) -> None:
+        """Remove the organisation's connection (stale ones count against the app's connection limit), then revoke
+        the refresh token. An expired access token is refreshed first: the DELETE needs a live one."""
+        token = dict(credentials)
+        if float(token.get("expires_at") or 0) < time.time() + 30 and token.get("refresh_token"):
+            token = {**token, **self.refresh_token(refresh_token=token["refresh_token"])}
+        connection_id = token.get("xero_connection_id") or next(
+            (
+                c.get("id")
+                for c in self.bearer_get(http.endpoint("xero", "api", "/connections"), token).json()
+                if c.get("tenantId") == external_tenant_id
+            ),
+            None,
+        )
+        if connection_id:
+            self.bearer_delete(http.endpoint("xero", "api", f"/connections/{connection_id}"), token)
+        super().revoke(credentials=token, external_tenant_id=external_tenant_id)
 
     def client(self, connection):
         from integrations.providers.clients.xero import XeroClient

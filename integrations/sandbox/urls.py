@@ -47,7 +47,7 @@ urlpatterns = [
     path("quickbooks_online/connect/oauth2", oauth.authorize, {"provider": "quickbooks_online"}, name="qbo_authorize"),
     path("quickbooks_online/oauth2/v1/tokens/bearer", oauth.token, {"provider": "quickbooks_online"}, name="qbo_token"),
     path(
-        "quickbooks_online/oauth2/v1/tokens/revoke", oauth.revoke, {"provider": "quickbooks_online"}, name="qbo_revoke"
+        "quickbooks_online/v2/oauth2/tokens/revoke", oauth.revoke, {"provider": "quickbooks_online"}, name="qbo_revoke"
     ),
     path("quickbooks_online/v3/company/<str:realm_id>/query", quickbooks_online.query, name="qbo_query"),
     path("quickbooks_online/v3/company/<str:realm_id>/upload", quickbooks_online.upload, name="qbo_upload"),

@@ -1,5 +1,7 @@
 """The authorize page (consent) and the token and revocation endpoints of the OAuth providers."""
 
+import json
+
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
@@ -82,6 +84,16 @@ def token(request: HttpRequest, provider: str) -> HttpResponse:
 
 @sandbox_view("POST")
 def revoke(request: HttpRequest, provider: str) -> HttpResponse:
+    """RFC 7009's form body; Intuit's endpoint takes ``{"token": …}`` as JSON."""
     policy = oauth.POLICIES[provider]
-    oauth.token_revoke(policy, authorization=request.headers.get("Authorization"), form=request.POST)
+    form = request.POST
+    if request.content_type == "application/json":
+        try:
+            body = json.loads(request.body or b"{}")
+        except (ValueError, UnicodeDecodeError):
+            body = None
+        if not isinstance(body, dict):
+            return respond({"error": "invalid_request"}, status=400)
+        form = {k: v for k, v in body.items() if isinstance(v, str)}
+    oauth.token_revoke(policy, authorization=request.headers.get("Authorization"), form=form)
     return HttpResponse(status=200)
