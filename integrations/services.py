@@ -7,6 +7,7 @@ HTTP calls (token exchange, credential checks) always happen outside any transac
 
 from __future__ import annotations
 
+import logging
 import secrets
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -17,6 +18,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Business, User
+from accounts.permissions import Action, require
+from accounts.selectors import business_access_for
 from dext_connections.errors import ApplicationError, Conflict, NotFound
 from integrations.audit import audit_record
 from integrations.models import (
@@ -30,6 +33,8 @@ from integrations.models import (
 from integrations.providers import registry
 from integrations.providers.base import AuthError, AuthKind, ConnectResult, CredentialsRefused, Provider, TransientError
 from integrations.selectors import connections_live
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -47,6 +52,14 @@ class OAuthOutcome:
     pending: OAuthState | None = None  # the grant reaches several organisations: ask the user
     organisations: list[dict] = field(default_factory=list)
     reconnected: bool = False
+
+
+def _provider_unavailable(provider: Provider, exc: TransientError) -> ApplicationError:
+    return ApplicationError(
+        "provider_unavailable",
+        f"{provider.name} could not be reached ({exc.message}) Nothing was changed; try again in a moment.",
+        status_code=503,
+    )
 
 
 def _provider(key: str) -> Provider:
@@ -161,9 +174,7 @@ def connection_start(*, business: Business, provider_key: str, credentials: dict
                 "invalid_credentials", f"{provider.name} refused these details: {exc.message}"
             ) from None
         except TransientError as exc:
-            raise ApplicationError(
-                "provider_unavailable", f"{provider.name} could not be reached: {exc.message}", status_code=502
-            ) from None
+            raise _provider_unavailable(provider, exc) from None
         return ConnectStart(
             connection=_connection_create(business=business, provider=provider, result=result, actor=actor)
         )
@@ -203,8 +214,22 @@ def connection_reconnect_start(
             raise ApplicationError(
                 "invalid_credentials", f"{provider.name} refused these details: {exc.message}"
             ) from None
+        except TransientError as exc:
+            raise _provider_unavailable(provider, exc) from None
+        if connection.external_tenant_id and result.external_tenant_id != connection.external_tenant_id:
+            raise _wrong_organisation(connection)
         return ConnectStart(connection=_connection_renew(connection=connection, result=result, actor=actor))
     raise ApplicationError("not_reconnectable", f"{provider.name} reconnects from the Web Connector on your PC.")
+
+
+def _wrong_organisation(connection: Connection) -> ApplicationError:
+    """A reconnect must reach the organisation the connection was made with: its items, defaults and rules belong
+    to that ledger."""
+    return ApplicationError(
+        "wrong_organisation",
+        f"These details reach another organisation than {connection.organisation_name or 'the connected one'}; "
+        f"reconnect {connection.name} with that organisation, or disconnect it and connect the other.",
+    )
 
 
 def _connection_renew(*, connection: Connection, result: ConnectResult, actor: User) -> Connection:
@@ -244,16 +269,26 @@ def _oauth_claim_state(*, user: User, state: str) -> OAuthState:
         row = OAuthState.objects.unscoped().select_for_update().select_related("business").filter(state=state).first()
         if row is None or row.user_id != user.pk or row.used_at is not None:
             raise refused
-        if timezone.now() - row.created_at > timedelta(seconds=settings.OAUTH_STATE_MAX_AGE_SECONDS):
+        if _oauth_expired(row):
             raise ApplicationError("expired_state", "The authorisation took too long. Please connect again.")
         row.used_at = timezone.now()
         row.save(update_fields=["used_at"])
     return row
 
 
+def _require_manager(*, user: User, business: Business) -> None:
+    """The user's role is checked again when the provider sends them back: a membership removed or downgraded while
+    they were on the consent page must not still connect (or choose an organisation)."""
+    access = business_access_for(user=user, business_id=business.pk)
+    if access is None:
+        raise NotFound("No such business.")
+    require(access, Action.MANAGE_CONNECTIONS)
+
+
 def oauth_callback(*, user: User, params: dict) -> OAuthOutcome:
     """The provider redirected back: check ``state``, exchange the code, make or renew the connection."""
     row = _oauth_claim_state(user=user, state=params.get("state", ""))
+    _require_manager(user=user, business=row.business)
     provider = _provider(row.provider)
     if params.get("error"):
         raise ApplicationError("access_denied", f"{provider.name} did not grant access ({params['error']}).")
@@ -267,7 +302,7 @@ def oauth_callback(*, user: User, params: dict) -> OAuthOutcome:
     except AuthError as exc:
         raise ApplicationError("access_denied", exc.message) from None
     except TransientError as exc:
-        raise ApplicationError("provider_unavailable", exc.message, status_code=502) from None
+        raise _provider_unavailable(provider, exc) from None
     organisations = grant.organisations
     if row.reconnect_id:
         current = row.reconnect
@@ -275,10 +310,7 @@ def oauth_callback(*, user: User, params: dict) -> OAuthOutcome:
             organisations if not current.external_tenant_id else []
         )
         if not match:
-            raise ApplicationError(
-                "wrong_organisation",
-                f"The authorisation does not include {current.organisation_name}; reconnect with it.",
-            )
+            raise _wrong_organisation(current)
         result = _oauth_result(token=grant.token, organisation=match[0])
         return OAuthOutcome(
             connection=_connection_renew(connection=current, result=result, actor=user), reconnected=True
@@ -303,20 +335,38 @@ def _oauth_result(*, token: dict, organisation: dict) -> ConnectResult:
     return ConnectResult(
         organisation_name=organisation["name"],
         external_tenant_id=organisation["id"],
-        credentials=_stored_token(token),
+        credentials={**_stored_token(token), **organisation.get("credentials", {})},
         access_token_expires_at=_token_expiry(token),
     )
 
 
+def _oauth_expired(row: OAuthState) -> bool:
+    return timezone.now() - row.created_at > timedelta(seconds=settings.OAUTH_STATE_MAX_AGE_SECONDS)
+
+
 def oauth_pending_for(*, user: User, business: Business, state_id) -> OAuthState:
-    row = OAuthState.objects.for_business(business).filter(pk=state_id, user=user, completed_at=None).first()
+    """A grant waiting for the user to pick one of its organisations. It holds tokens, so it lasts as long as an
+    authorisation attempt (OAUTH_STATE_MAX_AGE_SECONDS); an expired one is wiped on sight (and by the purge)."""
+    row = OAuthState.objects.for_business(business).filter(user=user, completed_at=None).by_id(state_id)
+    if row is not None and _oauth_expired(row):
+        OAuthState.objects.for_business(business).filter(pk=row.pk).update(secrets={})
+        row = None
     if row is None or row.used_at is None or "organisations" not in row.secrets:
         raise NotFound("This organisation choice has expired. Please connect again.")
     return row
 
 
+def oauth_states_purge() -> int:
+    """Delete authorisation attempts older than OAUTH_STATE_MAX_AGE_SECONDS (with the PKCE verifiers and pending
+    grants' tokens they hold). Run by beat; answers how many went."""
+    cutoff = timezone.now() - timedelta(seconds=settings.OAUTH_STATE_MAX_AGE_SECONDS)
+    deleted, _ = OAuthState.objects.unscoped().filter(created_at__lt=cutoff).delete()
+    return deleted
+
+
 def oauth_choose_organisation(*, user: User, business: Business, state_id, organisation_id: str) -> Connection:
     """The user picked one of several organisations that the grant reaches."""
+    _require_manager(user=user, business=business)
     with transaction.atomic():
         row = oauth_pending_for(user=user, business=business, state_id=state_id)
         row = OAuthState.objects.for_business(business).select_for_update().get(pk=row.pk)
@@ -401,6 +451,7 @@ def connection_disconnect(*, business: Business, connection_id, actor: User) -> 
         connection = connection_get_live(business=business, connection_id=connection_id)
         _refuse_if_additional_active(_additional_blocking(business=business, connection=connection), connection)
         before = _connection_snapshot(connection)
+        given_up = dict(connection.credentials)  # revoked at the provider once this is committed
         connection.status = ConnectionStatus.DISCONNECTED
         connection.credentials = {}
         connection.disconnected_at = timezone.now()
@@ -443,7 +494,22 @@ def connection_disconnect(*, business: Business, connection_id, actor: User) -> 
             before=before,
             after={**_connection_snapshot(connection), **effects.as_dict()},
         )
+    _revoke_at_provider(connection=connection, credentials=given_up)
     return effects
+
+
+def _revoke_at_provider(*, connection: Connection, credentials: dict) -> None:
+    """Best effort, after the disconnect is committed and outside any transaction: the tokens are gone from our side
+    whatever the provider answers, so a failure is logged (without secrets), never shown as a failed disconnect."""
+    try:
+        registry.get(connection.provider).revoke(
+            credentials=credentials, external_tenant_id=connection.external_tenant_id
+        )
+    except Exception as exc:  # the provider may be down or the grant already gone
+        log.warning(
+            "could not revoke the provider's authorisation on disconnect",
+            extra={"connection": str(connection.pk), "provider": connection.provider, "error": type(exc).__name__},
+        )
 
 
 def connection_mark_needs_reconnect(*, connection: Connection, reason: str) -> bool:

@@ -125,7 +125,7 @@ class ConnectCredentialsView(BusinessViewMixin, TemplateView):
             context.update(
                 error=exc.detail, values={k: v for k, v in credentials.items() if k in ("organization_id", "username")}
             )
-            return self.render_to_response(context, status=400 if exc.status_code < 500 else 502)
+            return self.render_to_response(context, status=exc.status_code)
         return redirect(_connections_url(self.business))
 
 
@@ -238,7 +238,7 @@ def oauth_callback(request):
         outcome = services.oauth_callback(user=request.user, params=request.GET.dict())
     except ApplicationError as exc:
         back = _connections_url(state.business) if state is not None else reverse("home")
-        return render(request, "integrations/oauth_failed.html", {"error": exc, "back": back}, status=400)
+        return render(request, "integrations/oauth_failed.html", {"error": exc, "back": back}, status=exc.status_code)
     business = outcome.pending.business if outcome.pending else outcome.connection.business
     if outcome.pending:
         return redirect("choose_organisation", business_id=business.id, state_id=outcome.pending.id)

@@ -37,7 +37,7 @@ from django.db import transaction
 from integrations.sandbox import clock, counters, faults
 from integrations.sandbox.errors import SandboxError
 from integrations.sandbox.models import Attachment, BillComSession, Contact, Document, Organisation, Provider
-from integrations.sandbox.organisations import BILL_COM_ORGANISATION_ID, organisation_get
+from integrations.sandbox.organisations import organisation_get
 from integrations.sandbox.unit import Unit
 from integrations.sandbox.values import cents, number, parse_date, to_decimal
 
@@ -106,10 +106,11 @@ def login(*, raw: bytes) -> dict:
     except (ValueError, UnicodeDecodeError):
         payload = None
     payload = payload if isinstance(payload, dict) else {}
-    given = (payload.get("username"), payload.get("password"), payload.get("organizationId"), payload.get("devKey"))
-    if given != (USERNAME, PASSWORD, BILL_COM_ORGANISATION_ID, DEV_KEY):
+    given = (payload.get("username"), payload.get("password"), payload.get("devKey"))
+    # The sandbox user belongs to each of the sandbox's organisations (a Bill.com user may belong to several).
+    organisation = organisation_get(BILL_COM, str(payload.get("organizationId") or ""))
+    if given != (USERNAME, PASSWORD, DEV_KEY) or organisation is None:
         raise _error(400, "BDC_1109", "Invalid username or password")
-    organisation = organisation_get(BILL_COM, BILL_COM_ORGANISATION_ID)
     now = clock.now()
     session = BillComSession.objects.create(
         session_id=_id("!"),

@@ -13,7 +13,7 @@ SEEDS: dict[str, list[tuple[str, str]]] = {
     Provider.XERO: [("Sandbox Trading Co", "GBP"), ("Sandbox Holdings Ltd", "GBP")],
     Provider.QUICKBOOKS_ONLINE: [("Sandbox Trading Co", "USD"), ("Sandbox Holdings Inc", "USD")],
     Provider.APPROVALMAX: [("Sandbox Trading Co", "GBP"), ("Sandbox Holdings Ltd", "GBP")],
-    Provider.BILL_COM: [("Sandbox Trading Co", "USD")],
+    Provider.BILL_COM: [("Sandbox Trading Co", "USD"), ("Sandbox Holdings Inc", "USD")],
 }
 
 BILL_COM_ORGANISATION_ID = "sandbox-org"

@@ -11,6 +11,13 @@ from tests.conftest import consent
 
 pytestmark = pytest.mark.usefixtures("sandbox_http")
 
+BILL_COM_LOGIN = {
+    "username": "sandbox",
+    "password": "sandbox",
+    "organization_id": "sandbox-org",
+    "dev_key": "sandbox-dev-key",
+}
+
 
 def start(client, business, provider):
     response = client.post(
@@ -168,3 +175,152 @@ def test_reconnect_renews_tokens_and_keeps_the_connection(client, world):
     xero.refresh_from_db()
     assert xero.status == ConnectionStatus.ACTIVE and xero.credentials["refresh_token"] != old_refresh
     assert Connection.objects.for_business(world.a).count() == 1
+
+
+# ---------------------------------------------------------------- issue 12: pending choices, roles, outages
+
+
+def test_a_pending_organisation_choice_expires_and_its_tokens_are_wiped(client, world):
+    client.force_login(world.users["business_admin"])
+    response = client.get(callback_path(consent(client, start(client, world.a, "xero"), orgs=2)))
+    choose_url = response["Location"]
+    row = OAuthState.objects.for_business(world.a).get()
+    assert row.secrets["token"]["refresh_token"], "the pending grant holds tokens"
+    OAuthState.objects.for_business(world.a).update(created_at=timezone.now() - timedelta(hours=1))
+    page = client.get(choose_url)
+    assert page.status_code == 404 and "expired" in page.content.decode()
+    assert OAuthState.objects.for_business(world.a).get().secrets == {}, "the tokens of an expired choice are wiped"
+    posted = client.post(choose_url, {"organisation": "anything"}, follow=True)
+    assert "expired" in posted.content.decode()
+    assert not Connection.objects.for_business(world.a).exists()
+
+
+def test_old_authorisation_attempts_are_purged(client, world):
+    from integrations.tasks import purge_oauth_states
+
+    client.force_login(world.users["business_admin"])
+    client.get(callback_path(consent(client, start(client, world.a, "xero"), orgs=2)))
+    start(client, world.a, "quickbooks_online")
+    assert OAuthState.objects.for_business(world.a).count() == 2
+    assert purge_oauth_states() == 0, "fresh attempts stay"
+    OAuthState.objects.for_business(world.a).update(created_at=timezone.now() - timedelta(hours=1))
+    assert purge_oauth_states() == 2
+    assert not OAuthState.objects.unscoped().exists()
+    from django.conf import settings
+
+    assert settings.CELERY_BEAT_SCHEDULE["purge-oauth-states"]["task"] == "integrations.purge_oauth_states"
+
+
+def test_the_callback_checks_the_role_again(client, world):
+    """An admin who starts connecting and is made Standard before the provider sends them back connects nothing."""
+    from accounts.models import BusinessMembership, BusinessRole
+
+    admin = world.users["business_admin"]
+    client.force_login(admin)
+    location = consent(client, start(client, world.a, "xero"))
+    BusinessMembership.objects.filter(user=admin, business=world.a).update(role=BusinessRole.STANDARD)
+    response = client.get(callback_path(location))
+    assert response.status_code == 403
+    assert not Connection.objects.for_business(world.a).exists()
+
+
+def test_choosing_an_organisation_checks_the_role_again(client, world):
+    from accounts.models import BusinessMembership
+
+    admin = world.users["business_admin"]
+    client.force_login(admin)
+    choose_url = client.get(callback_path(consent(client, start(client, world.a, "xero"), orgs=2)))["Location"]
+    orgs = client.get(choose_url).context["organisations"]
+    BusinessMembership.objects.filter(user=admin, business=world.a).delete()
+    from dext_connections.errors import ApplicationError
+    from integrations.services import oauth_choose_organisation
+
+    with pytest.raises(ApplicationError) as refused:
+        oauth_choose_organisation(user=admin, business=world.a, state_id=row_id(world), organisation_id=orgs[0]["id"])
+    assert refused.value.status_code == 404
+    assert not Connection.objects.for_business(world.a).exists()
+
+
+def row_id(world):
+    return OAuthState.objects.for_business(world.a).get().pk
+
+
+def test_a_bill_com_reconnect_to_another_organisation_is_refused(world, api_as, connect):
+    from dext_connections.errors import ApplicationError
+    from integrations.services import connection_reconnect_start
+    from tests.conftest import bill_com_connect
+
+    connect(world.a, "xero")
+    bill = bill_com_connect(world.a, world.users["business_admin"])
+    other = {
+        "username": "sandbox",
+        "password": "sandbox",
+        "organization_id": "sandbox-org-2",
+        "dev_key": "sandbox-dev-key",
+    }
+    with pytest.raises(ApplicationError) as refused:
+        connection_reconnect_start(
+            business=world.a, connection_id=bill.id, credentials=other, actor=world.users["business_admin"]
+        )
+    assert refused.value.code == "wrong_organisation"
+    bill.refresh_from_db()
+    assert bill.external_tenant_id == "sandbox-org" and bill.credentials["organization_id"] == "sandbox-org"
+
+
+@pytest.fixture
+def unreachable(settings):
+    """Every provider endpoint points at a closed port: connection refused, as when the provider is down."""
+    settings.PROVIDER_ENDPOINTS = {
+        provider: {name: "http://127.0.0.1:9" for name in endpoints}
+        for provider, endpoints in settings.PROVIDER_ENDPOINTS.items()
+    }
+    from integrations import http
+
+    http.set_transport(None)
+
+
+def test_an_unreachable_provider_during_connect_is_a_503(world, api_as, connect, unreachable):
+    connect(world.a, "xero")
+    good = {
+        "username": "sandbox",
+        "password": "sandbox",
+        "organization_id": "sandbox-org",
+        "dev_key": "sandbox-dev-key",
+    }
+    response = api_as(world.users["business_admin"]).post(
+        f"/api/v1/businesses/{world.a.id}/connections/", {"provider": "bill_com", "credentials": good}, format="json"
+    )
+    assert response.status_code == 503, response.content
+    assert response.json()["code"] == "provider_unavailable"
+    assert not Connection.objects.for_business(world.a).filter(provider="bill_com").exists()
+
+
+def test_an_unreachable_provider_during_a_bill_com_reconnect_is_a_503(client, world, connect, settings):
+    from tests.conftest import bill_com_connect
+
+    connect(world.a, "xero")
+    bill = bill_com_connect(world.a, world.users["business_admin"])
+    settings.PROVIDER_ENDPOINTS = {**settings.PROVIDER_ENDPOINTS, "bill_com": {"api": "http://127.0.0.1:9", "app": ""}}
+    from integrations import http
+
+    http.set_transport(None)
+    client.force_login(world.users["business_admin"])
+    form = {"organization_id": "sandbox-org", "dev_key": "k", "username": "sandbox", "password": "sandbox"}
+    page = client.post(f"/b/{world.a.id}/settings/connections/connect/bill_com/", {**form, "reconnect": str(bill.id)})
+    assert page.status_code == 503 and "could not be reached" in page.content.decode()
+
+
+def test_an_unreachable_provider_on_the_oauth_callback_is_a_503_page(client, world, settings):
+    client.force_login(world.users["business_admin"])
+    location = consent(client, start(client, world.a, "quickbooks_online"))
+    settings.PROVIDER_ENDPOINTS = {
+        **settings.PROVIDER_ENDPOINTS,
+        "quickbooks_online": {name: "http://127.0.0.1:9" for name in settings.PROVIDER_ENDPOINTS["quickbooks_online"]},
+    }
+    from integrations import http
+
+    http.set_transport(None)
+    response = client.get(callback_path(location))
+    assert response.status_code == 503
+    assert "could not be reached" in response.content.decode()
+    assert not Connection.objects.for_business(world.a).exists()
