@@ -92,7 +92,12 @@ class ConnectionsApi(BusinessAPIView):
                 ),
                 **started.shown_once,
             }
+            # The Web Connector password is shown this once: no cache, browser or proxy, may keep the answer.
+            return Response(body, status=status.HTTP_201_CREATED, headers=NO_STORE)
         return Response(body, status=status.HTTP_201_CREATED)
+
+
+NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 
 
 class ConnectionDetailApi(BusinessAPIView):

@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.cache import add_never_cache_headers
 from django.views import View
 from django.views.generic import TemplateView
 
@@ -68,7 +69,7 @@ class ConnectView(BusinessViewMixin, View):
             return redirect(_connections_url(self.business))
         if started.authorize_url:
             return redirect(started.authorize_url)
-        return render(
+        response = render(
             request,
             "integrations/web_connector_created.html",
             {
@@ -78,6 +79,8 @@ class ConnectView(BusinessViewMixin, View):
                 "shown_once": started.shown_once,
             },
         )
+        add_never_cache_headers(response)  # the Web Connector password is shown this once
+        return response
 
 
 class ConnectCredentialsView(BusinessViewMixin, TemplateView):

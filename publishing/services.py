@@ -432,7 +432,7 @@ ATTACHMENT_TYPES = {
 
 def attachment_sniff(head: bytes) -> str | None:
     """The content type of a file from its first bytes (never from its name or the browser's word)."""
-    if b"%PDF-" in head[:1024]:
+    if head.startswith(b"%PDF-"):  # a PDF starts with its header; "%PDF-" further in is some other file
         return "application/pdf"
     if head.startswith(b"\x89PNG\r\n\x1a\n"):
         return "image/png"

@@ -467,3 +467,20 @@ def test_credentials_are_encrypted_at_rest_and_never_in_the_api(world, api_as, c
     assert "refresh_token" not in raw and raw.startswith("gAAAA"), "credentials are not encrypted at rest"
     body = api_as(world.users["business_admin"]).get(url(world.a, "connections/")).content.decode()
     assert "access_token" not in body and "credentials" not in body
+
+
+def test_the_web_connector_password_is_never_cached(world, api_as, client):
+    """The answer that shows the generated password once carries Cache-Control: no-store (API and page)."""
+    answer = api_as(world.users["business_admin"]).post(
+        f"/api/v1/businesses/{world.a.id}/connections/", {"provider": "quickbooks_desktop"}, format="json"
+    )
+    assert answer.status_code == 201 and answer.json()["web_connector"]["password"]
+    assert "no-store" in answer["Cache-Control"]
+    listed = api_as(world.users["business_admin"]).get(f"/api/v1/businesses/{world.a.id}/connections/")
+    assert "password" not in listed.content.decode()
+    services.connection_disconnect(
+        business=world.a, connection_id=answer.json()["id"], actor=world.users["business_admin"]
+    )
+    client.force_login(world.users["business_admin"])
+    page = client.post(f"/b/{world.a.id}/settings/connections/connect/", {"provider": "quickbooks_desktop"})
+    assert page.status_code == 200 and "no-store" in page["Cache-Control"]

@@ -44,6 +44,10 @@ def test_pdf_and_images_are_accepted_by_their_content(content_type, content):
         ("receipt.png", b"MZ\x90\x00 a Windows program"),
         ("notes.txt", b"just some text"),
         ("image.svg", b'<svg xmlns="http://www.w3.org/2000/svg"></svg>'),
+        # A PDF starts with its header: "%PDF-" further in makes an HTML page or a program no PDF.
+        ("invoice.pdf", b"<html><body><script>alert(1)</script>%PDF-1.4</body></html>"),
+        ("invoice.pdf", b"MZ\x90\x00 padding %PDF-1.7\n1 0 obj"),
+        ("invoice.pdf", b" %PDF-1.4\n"),
     ],
 )
 def test_other_files_are_refused_whatever_their_name(name, content):
