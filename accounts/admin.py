@@ -1,7 +1,10 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 
+from accounts.forms import AdminLoginForm
 from accounts.models import ApiToken, Business, BusinessMembership, ClientAssignment, Practice, PracticeMembership, User
+
+admin.site.login_form = AdminLoginForm
 
 
 @admin.register(User)

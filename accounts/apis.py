@@ -1,5 +1,4 @@
-from django.contrib.auth import authenticate
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
@@ -8,8 +7,12 @@ from rest_framework.views import APIView
 from accounts.mixins import BusinessAPIView
 from accounts.permissions import Access
 from accounts.selectors import businesses_for_user
-from accounts.services import api_token_create
-from dext_connections.errors import ApplicationError
+from accounts.services import api_token_create, user_sign_in_with_password
+
+
+class ErrorSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    detail = serializers.CharField()
 
 
 class BusinessAccessSerializer(serializers.Serializer):
@@ -33,15 +36,23 @@ class AuthTokenApi(APIView):
 
     @extend_schema(
         request=AuthTokenInput,
-        responses={200: inline_serializer("AuthToken", {"token": serializers.CharField()})},
+        responses={
+            200: inline_serializer("AuthToken", {"token": serializers.CharField()}),
+            400: OpenApiResponse(ErrorSerializer, description="`invalid_credentials` or `invalid`"),
+            429: OpenApiResponse(
+                ErrorSerializer,
+                description="`throttled`: too many failed sign-ins for this email or from this address; "
+                "the Retry-After header says how many seconds to wait.",
+            ),
+        },
         summary="Exchange an email and password for an API token",
     )
     def post(self, request):
         data = self.AuthTokenInput(data=request.data)
         data.is_valid(raise_exception=True)
-        user = authenticate(request, email=data.validated_data["email"], password=data.validated_data["password"])
-        if user is None or not user.is_active:
-            raise ApplicationError("invalid_credentials", "The email address or password is not right.")
+        user = user_sign_in_with_password(
+            request=request, email=data.validated_data["email"], password=data.validated_data["password"]
+        )
         _, key = api_token_create(user=user)
         return Response({"token": key}, status=status.HTTP_200_OK)
 

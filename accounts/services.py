@@ -1,6 +1,8 @@
 """Writes for accounts and tenancy."""
 
+from django.contrib.auth import authenticate
 from django.db import transaction
+from django.http import HttpRequest
 from django.utils import timezone
 
 from accounts.models import (
@@ -14,6 +16,9 @@ from accounts.models import (
     PracticeRole,
     User,
 )
+from accounts.throttling import signin_failure_record, signin_success_record, signin_throttle_check
+from dext_connections.errors import ApplicationError
+from dext_connections.throttle import client_address
 
 
 @transaction.atomic
@@ -43,6 +48,22 @@ def practice_client_assign(*, membership: PracticeMembership, business: Business
         raise ValueError(f"{business} is not a client of {membership.practice}.")
     assignment, _ = ClientAssignment.objects.get_or_create(membership=membership, business=business)
     return assignment
+
+
+def user_sign_in_with_password(*, request: HttpRequest, email: str, password: str) -> User:
+    """The active user with this email and password, through the sign-in throttle.
+
+    Raises ``Throttled`` (429) while the email or the client address is locked out, without checking the
+    password; ``invalid_credentials`` (400) for a wrong email or password, which counts as a failure.
+    """
+    address = client_address(request)
+    signin_throttle_check(email=email, address=address)
+    user = authenticate(request, email=email, password=password)
+    if user is None or not user.is_active:
+        signin_failure_record(email=email, address=address)
+        raise ApplicationError("invalid_credentials", "The email address or password is not right.")
+    signin_success_record(email=email)
+    return user
 
 
 def api_token_create(*, user: User) -> tuple[ApiToken, str]:

@@ -114,6 +114,21 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env.str("REDIS_URL", default="redis://127.0.0.1:6379/0")
 
+# Django's cache lives in the shared Redis so that counters (sign-in throttles, allauth's rate limits) hold
+# across every web process. Keys carry KEY_PREFIX, so they never meet Celery's own keys in the same database.
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": REDIS_URL,
+        "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="dext"),
+        "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
+    }
+}
+
+# The client address of a request is REMOTE_ADDR unless this many trusted proxies in front of the app each
+# append to X-Forwarded-For (then the address the nearest of them saw); never trust the header otherwise.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
@@ -136,6 +151,17 @@ ACCOUNT_EMAIL_VERIFICATION = env.str("ACCOUNT_EMAIL_VERIFICATION", default="none
 ACCOUNT_SIGNUP_FORM_CLASS = "accounts.forms.SignupForm"
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = True
 ACCOUNT_LOGIN_ON_PASSWORD_RESET = False
+ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
+# Failed sign-ins are counted by our own throttle (below), the same for allauth's login, the token API and
+# the Django admin; allauth's "login_failed" limit would be a second, different count, so it is off. Its
+# other limits (logins, sign-ups, password resets per address) stay on, in the shared cache.
+ACCOUNT_RATE_LIMITS = {"login_failed": None}
+# Sign-in throttle (accounts/throttling.py): after SIGNIN_FAILURE_LIMIT failed sign-ins for one email address,
+# or SIGNIN_ADDRESS_FAILURE_LIMIT from one client address, within SIGNIN_FAILURE_WINDOW_SECONDS of the first,
+# every sign-in for it answers 429 until the window ends. A success clears the count of that email only.
+SIGNIN_FAILURE_LIMIT = env.int("SIGNIN_FAILURE_LIMIT", default=5)
+SIGNIN_ADDRESS_FAILURE_LIMIT = env.int("SIGNIN_ADDRESS_FAILURE_LIMIT", default=20)
+SIGNIN_FAILURE_WINDOW_SECONDS = env.int("SIGNIN_FAILURE_WINDOW_SECONDS", default=900)
 LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "home"
 ACCOUNT_LOGOUT_REDIRECT_URL = "account_login"
@@ -283,6 +309,7 @@ OAUTH_CLIENTS = {
 }
 OAUTH_STATE_MAX_AGE_SECONDS = env.int("OAUTH_STATE_MAX_AGE_SECONDS", default=900)
 PROVIDER_HTTP_TIMEOUT_SECONDS = env.float("PROVIDER_HTTP_TIMEOUT_SECONDS", default=20.0)
+
 
 # Security headers; the production values make ``manage.py check --deploy`` clean.
 SESSION_COOKIE_HTTPONLY = True
