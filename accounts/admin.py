@@ -73,8 +73,8 @@ class ClientAssignmentAdmin(admin.ModelAdmin):
 
 @admin.register(ApiToken)
 class ApiTokenAdmin(admin.ModelAdmin):
-    list_display = ["prefix", "user", "created_at", "last_used_at"]
-    fields = ["prefix", "user", "created_at", "last_used_at"]
+    list_display = ["prefix", "name", "user", "created_at", "last_used_at", "expires_at"]
+    fields = ["prefix", "name", "user", "created_at", "last_used_at", "expires_at"]
     readonly_fields = fields
     search_fields = ["user__email"]
 
