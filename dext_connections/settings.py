@@ -312,6 +312,11 @@ OAUTH_CLIENTS = {
 OAUTH_STATE_MAX_AGE_SECONDS = env.int("OAUTH_STATE_MAX_AGE_SECONDS", default=900)
 PROVIDER_HTTP_TIMEOUT_SECONDS = env.float("PROVIDER_HTTP_TIMEOUT_SECONDS", default=20.0)
 
+# QuickBooks Web Connector (/qbwc/). A body longer than QBWC_MAX_BODY_BYTES (by its Content-Length) is refused
+# unread; one longer than QBWC_UNAUTHENTICATED_MAX_BODY_BYTES is read on only when it is a sendRequestXML or
+# receiveResponseXML call whose ticket (its first parameter) is an open session.
+QBWC_MAX_BODY_BYTES = env.int("QBWC_MAX_BODY_BYTES", default=8 * 1024 * 1024)
+QBWC_UNAUTHENTICATED_MAX_BODY_BYTES = env.int("QBWC_UNAUTHENTICATED_MAX_BODY_BYTES", default=64 * 1024)
 
 # Security headers; the production values make ``manage.py check --deploy`` clean.
 SESSION_COOKIE_HTTPONLY = True

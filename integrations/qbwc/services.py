@@ -149,6 +149,12 @@ def web_connector_close(*, ticket: str) -> str:
     return "OK"
 
 
+def web_connector_ticket_is_open(*, ticket: str | None) -> bool:
+    """Whether ``ticket`` belongs to a session that is open (not closed, not idle too long)."""
+    ticket_id = _ticket_uuid(ticket)
+    return ticket_id is not None and _open_sessions(ticket_id).exists()
+
+
 def web_connector_sessions_prune(*, older_than: timedelta = timedelta(days=30)) -> int:
     """Delete sessions older than ``older_than`` (for a periodic task); returns how many."""
     cutoff = timezone.now() - older_than
@@ -197,13 +203,17 @@ def _session(ticket: str) -> WebConnectorSession | None:
     return WebConnectorSession.objects.unscoped().filter(ticket=ticket_id).first()
 
 
+def _open_sessions(ticket_id: uuid.UUID):
+    return WebConnectorSession.objects.unscoped().filter(
+        ticket=ticket_id, closed_at__isnull=True, last_seen_at__gte=timezone.now() - SESSION_IDLE_TIMEOUT
+    )
+
+
 def _open_session(ticket: str, *, for_update: bool = False) -> WebConnectorSession | None:
     ticket_id = _ticket_uuid(ticket)
     if ticket_id is None:
         return None
-    sessions = WebConnectorSession.objects.unscoped().filter(
-        ticket=ticket_id, closed_at__isnull=True, last_seen_at__gte=timezone.now() - SESSION_IDLE_TIMEOUT
-    )
+    sessions = _open_sessions(ticket_id)
     if for_update:
         sessions = sessions.select_for_update(of=("self",))
     return sessions.select_related("connection").first()
