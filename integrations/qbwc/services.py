@@ -11,12 +11,11 @@ import logging
 import uuid
 from datetime import timedelta
 
-from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.utils import timezone
 
 from integrations.models import Connection, ConnectionStatus
-from integrations.qbwc.credentials import PROVIDER_KEY, check_password, username_matches
+from integrations.qbwc.credentials import PROVIDER_KEY, hash_password, username_matches, verify_password
 from integrations.qbwc.models import WebConnectorSession
 from integrations.qbwc.queue import get_work_source
 
@@ -181,11 +180,23 @@ def _connection_for_login_across_tenants(*, username: str, password: str) -> Con
         .order_by("-connected_at")
     )
     for candidate in candidates:
-        if username_matches(candidate, username) and check_password(candidate, password):
+        if not username_matches(candidate, username):
+            continue
+        check = verify_password(candidate, password)
+        if check.ok:
+            if check.rehash:
+                _password_hash_upgrade(candidate, password)
             return candidate
     if not candidates:
-        make_password(password)  # spend the time a real check takes: do not reveal which user names exist
+        hash_password(password)  # do the work a real check does: do not reveal which user names exist
     return None
+
+
+def _password_hash_upgrade(connection: Connection, password: str) -> None:
+    """Store the right ``password``'s hash in the current form (an HMAC under the current SECRET_KEY)."""
+    connection.credentials = {**(connection.credentials or {}), "password_hash": hash_password(password)}
+    connection.save(update_fields=["credentials"])
+    logger.info("Web Connector password hash upgraded", extra={"connection_id": str(connection.id)})
 
 
 def _ticket_uuid(ticket: str) -> uuid.UUID | None:
