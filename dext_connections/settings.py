@@ -317,6 +317,9 @@ PROVIDER_HTTP_TIMEOUT_SECONDS = env.float("PROVIDER_HTTP_TIMEOUT_SECONDS", defau
 # receiveResponseXML call whose ticket (its first parameter) is an open session.
 QBWC_MAX_BODY_BYTES = env.int("QBWC_MAX_BODY_BYTES", default=8 * 1024 * 1024)
 QBWC_UNAUTHENTICATED_MAX_BODY_BYTES = env.int("QBWC_UNAUTHENTICATED_MAX_BODY_BYTES", default=64 * 1024)
+# Failed Web Connector sign-ins (authenticate) per client address within the window; past it, "nvu" unchecked.
+QBWC_AUTH_FAILURE_LIMIT = env.int("QBWC_AUTH_FAILURE_LIMIT", default=10)
+QBWC_AUTH_FAILURE_WINDOW_SECONDS = env.int("QBWC_AUTH_FAILURE_WINDOW_SECONDS", default=900)
 
 # Security headers; the production values make ``manage.py check --deploy`` clean.
 SESSION_COOKIE_HTTPONLY = True

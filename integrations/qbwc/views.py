@@ -14,6 +14,7 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.views.decorators.csrf import csrf_exempt
 
+from dext_connections.throttle import client_address
 from integrations.qbwc import services
 from integrations.qbwc.soap import (
     SoapFault,
@@ -37,11 +38,14 @@ class RequestTooLarge(SoapFault):
         super().__init__("Client", "The request is too large.")
 
 
+# Each handler takes the call's parameters and the caller's address.
 HANDLERS = {
-    "serverVersion": lambda p: services.web_connector_server_version(),
-    "clientVersion": lambda p: services.web_connector_client_version(version=p["strVersion"]),
-    "authenticate": lambda p: services.web_connector_authenticate(username=p["strUserName"], password=p["strPassword"]),
-    "sendRequestXML": lambda p: services.web_connector_send_request(
+    "serverVersion": lambda p, caller: services.web_connector_server_version(),
+    "clientVersion": lambda p, caller: services.web_connector_client_version(version=p["strVersion"]),
+    "authenticate": lambda p, caller: services.web_connector_authenticate(
+        username=p["strUserName"], password=p["strPassword"], client_address=caller
+    ),
+    "sendRequestXML": lambda p, caller: services.web_connector_send_request(
         ticket=p["ticket"],
         hcp_response=p["strHCPResponse"],
         company_file=p["strCompanyFileName"],
@@ -49,14 +53,14 @@ HANDLERS = {
         major_version=p["qbXMLMajorVers"],
         minor_version=p["qbXMLMinorVers"],
     ),
-    "receiveResponseXML": lambda p: services.web_connector_receive_response(
+    "receiveResponseXML": lambda p, caller: services.web_connector_receive_response(
         ticket=p["ticket"], response=p["response"], hresult=p["hresult"], message=p["message"]
     ),
-    "connectionError": lambda p: services.web_connector_connection_error(
+    "connectionError": lambda p, caller: services.web_connector_connection_error(
         ticket=p["ticket"], hresult=p["hresult"], message=p["message"]
     ),
-    "getLastError": lambda p: services.web_connector_last_error(ticket=p["ticket"]),
-    "closeConnection": lambda p: services.web_connector_close(ticket=p["ticket"]),
+    "getLastError": lambda p, caller: services.web_connector_last_error(ticket=p["ticket"]),
+    "closeConnection": lambda p, caller: services.web_connector_close(ticket=p["ticket"]),
 }
 
 
@@ -68,7 +72,7 @@ def web_connector_soap(request: HttpRequest) -> HttpResponse:
         return HttpResponseNotAllowed(["GET", "POST"])
     try:
         operation, params = parse_request(_read_body(request))
-        result = HANDLERS[operation.name](params)
+        result = HANDLERS[operation.name](params, client_address(request))
         return HttpResponse(render_response(operation, result), content_type=XML)
     except SoapFault as fault:
         logger.warning("Web Connector call refused: %s", fault.message[:200])
