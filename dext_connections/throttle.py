@@ -34,7 +34,7 @@ class FailureWindow:
     window_seconds: int
 
     def _keys(self, subject: str) -> tuple[str, str]:
-        digest = hashlib.sha256(subject.encode()).hexdigest()[:40]
+        digest = hashlib.sha256(subject.encode("utf-8", "surrogatepass")).hexdigest()[:40]
         base = f"throttle:{self.scope}:{digest}"
         return f"{base}:count", f"{base}:since"
 

@@ -243,3 +243,21 @@ def test_ipv6_addresses_count_by_their_64_network():
     assert address_subject("::ffff:192.0.2.1") == "192.0.2.1"
     assert address_subject("192.0.2.1") == "192.0.2.1"
     assert re.fullmatch(r"unknown", address_subject(""))
+
+
+def test_a_failure_window_counts_blocks_and_resets():
+    from dext_connections.throttle import FailureWindow
+
+    window = FailureWindow("test-window", limit=2, window_seconds=60)
+    subject = "someone\ud800"  # any text at all, even what UTF-8 cannot carry
+    window.record(subject)
+    assert window.blocked_for(subject) == 0
+    window.record(subject)
+    assert 58 <= window.blocked_for(subject) <= 60
+    assert window.blocked_for("someone else") == 0
+    window.reset(subject)
+    assert window.blocked_for(subject) == 0
+    off = FailureWindow("test-off", limit=0, window_seconds=60)
+    for _ in range(3):
+        off.record(subject)
+    assert off.blocked_for(subject) == 0
