@@ -64,7 +64,8 @@ class AuthTokenApi(APIView):
             request=request, email=data.validated_data["email"], password=data.validated_data["password"]
         )
         token, key = api_token_create(user=user, name=data.validated_data["name"])
-        response = Response(self.AuthTokenOutput({**vars(token), "token": key}).data, status=status.HTTP_200_OK)
+        shown = {"token": key, **{field: getattr(token, field) for field in ("id", "name", "prefix", "expires_at")}}
+        response = Response(self.AuthTokenOutput(shown).data, status=status.HTTP_200_OK)
         response["Cache-Control"] = "no-store"  # the key must not be kept by any cache on the way
         response["Pragma"] = "no-cache"
         return response
