@@ -1,7 +1,10 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 
+from accounts.forms import AdminLoginForm
 from accounts.models import ApiToken, Business, BusinessMembership, ClientAssignment, Practice, PracticeMembership, User
+
+admin.site.login_form = AdminLoginForm
 
 
 @admin.register(User)
@@ -70,8 +73,8 @@ class ClientAssignmentAdmin(admin.ModelAdmin):
 
 @admin.register(ApiToken)
 class ApiTokenAdmin(admin.ModelAdmin):
-    list_display = ["prefix", "user", "created_at", "last_used_at"]
-    fields = ["prefix", "user", "created_at", "last_used_at"]
+    list_display = ["prefix", "name", "user", "created_at", "last_used_at", "expires_at"]
+    fields = ["prefix", "name", "user", "created_at", "last_used_at", "expires_at"]
     readonly_fields = fields
     search_fields = ["user__email"]
 

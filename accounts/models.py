@@ -4,9 +4,12 @@ import hashlib
 import secrets
 import uuid
 
+from django.conf import settings
+from django.contrib.auth.hashers import check_password
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.db import models
 from django.utils import timezone
+from django.utils.crypto import constant_time_compare, salted_hmac
 
 
 class UserManager(BaseUserManager):
@@ -53,6 +56,21 @@ class User(AbstractBaseUser, PermissionsMixin):
     @property
     def display_name(self) -> str:
         return self.full_name or self.email
+
+    def check_password(self, raw_password: str) -> bool:
+        """Django's check; when it re-hashes a right password (a stronger hasher, more iterations), the
+        user's API tokens move to the new hash with it, since that is no change of password."""
+
+        def rehash(raw: str) -> None:
+            old_fingerprints = ApiToken.password_fingerprints(self.password)
+            self.set_password(raw)
+            self._password = None
+            self.save(update_fields=["password"])
+            ApiToken.objects.filter(user=self, password_fingerprint__in=old_fingerprints).update(
+                password_fingerprint=ApiToken.password_fingerprints(self.password)[0]
+            )
+
+        return check_password(raw_password, self.password, rehash)
 
 
 class Practice(models.Model):
@@ -155,15 +173,26 @@ class ClientAssignment(models.Model):
         return f"{self.membership.user} → {self.business}"
 
 
+_FINGERPRINT_SALT = "accounts.ApiToken.password_fingerprint"
+
+
 class ApiToken(models.Model):
-    """A personal API token. Only a SHA-256 digest of the key is stored."""
+    """A personal API token. Only a SHA-256 digest of the key is stored.
+
+    A token works until ``expires_at`` (``None``: never) and only while its user's password is the one it
+    was issued under: ``password_fingerprint`` is a keyed hash of the user's password hash at issue time
+    (as Django's sessions keep one), so any change of password, by whatever path, ends every token.
+    """
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(max_length=100, blank=True, help_text="The owner's label for the token.")
     key_digest = models.CharField(max_length=64, unique=True)
     prefix = models.CharField(max_length=8, help_text="The first characters of the key, to recognise it.")
+    password_fingerprint = models.CharField(max_length=64, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
 
     def __str__(self) -> str:
         return f"{self.prefix}… ({self.user})"
@@ -175,3 +204,21 @@ class ApiToken(models.Model):
     @staticmethod
     def new_key() -> str:
         return secrets.token_urlsafe(32)
+
+    @staticmethod
+    def password_fingerprints(password_hash: str) -> list[str]:
+        """The fingerprint of a password hash under SECRET_KEY, then under each of SECRET_KEY_FALLBACKS."""
+        secrets_in_use = [settings.SECRET_KEY, *getattr(settings, "SECRET_KEY_FALLBACKS", [])]
+        return [
+            salted_hmac(_FINGERPRINT_SALT, password_hash or "", secret=secret, algorithm="sha256").hexdigest()
+            for secret in secrets_in_use
+        ]
+
+    def is_expired(self, now=None) -> bool:
+        return self.expires_at is not None and self.expires_at <= (now or timezone.now())
+
+    def issued_under_current_password(self) -> bool:
+        return any(
+            constant_time_compare(self.password_fingerprint, fingerprint)
+            for fingerprint in self.password_fingerprints(self.user.password)
+        )

@@ -2,7 +2,10 @@
 
 import uuid
 
-from accounts.models import Business, BusinessMembership, PracticeMembership, User
+from django.db.models import BooleanField, ExpressionWrapper, Q, QuerySet, Value
+from django.utils import timezone
+
+from accounts.models import ApiToken, Business, BusinessMembership, PracticeMembership, User
 from accounts.permissions import Access, Via
 
 # The order in which a user's several routes into a business are preferred.
@@ -72,3 +75,12 @@ def practices_for_user(*, user: User) -> list[PracticeMembership]:
 def practice_clients_for_user(*, user: User) -> list[Access]:
     """The clients a practice user reaches through their practice (for the client switcher)."""
     return [a for a in businesses_for_user(user=user) if a.via is Via.PRACTICE]
+
+
+def api_tokens_for_user(*, user: User, current: ApiToken | None = None) -> QuerySet[ApiToken]:
+    """``user``'s tokens that still work (not expired, issued under the current password), each annotated
+    with ``current``: whether it is the token this request was authenticated with."""
+    tokens = ApiToken.objects.filter(user=user, password_fingerprint__in=ApiToken.password_fingerprints(user.password))
+    tokens = tokens.filter(Q(expires_at__isnull=True) | Q(expires_at__gt=timezone.now()))
+    is_current = Q(pk=current.pk) if current is not None else Value(False)
+    return tokens.annotate(current=ExpressionWrapper(is_current, output_field=BooleanField()))

@@ -1,5 +1,7 @@
 """One application error type and the DRF handler that renders API.md's error envelope."""
 
+import math
+
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404
 from rest_framework import exceptions, status
@@ -43,6 +45,16 @@ class NotFound(ApplicationError):
         super().__init__("not_found", detail)
 
 
+class Throttled(ApplicationError):
+    """Too many attempts (429); ``retry_after`` seconds go out as the Retry-After header."""
+
+    status_code = status.HTTP_429_TOO_MANY_REQUESTS
+
+    def __init__(self, detail: str, *, retry_after: int):
+        super().__init__("throttled", detail)
+        self.retry_after = max(1, int(retry_after))
+
+
 def _flatten(errors):
     if isinstance(errors, dict):
         return {field: _flatten_list(value) for field, value in errors.items()}
@@ -64,7 +76,9 @@ def api_exception_handler(exc, context):
     """Render every error as ``{"code", "detail"[, "errors"]}``."""
     if isinstance(exc, ApplicationError):
         body = {"code": exc.code, "detail": exc.detail, **exc.extra}
-        return Response(body, status=exc.status_code)
+        retry_after = getattr(exc, "retry_after", None)
+        headers = {"Retry-After": str(retry_after)} if retry_after else None
+        return Response(body, status=exc.status_code, headers=headers)
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):
@@ -76,7 +90,7 @@ def api_exception_handler(exc, context):
     if getattr(exc, "auth_header", None):
         headers["WWW-Authenticate"] = exc.auth_header
     if getattr(exc, "wait", None):
-        headers["Retry-After"] = str(int(exc.wait))
+        headers["Retry-After"] = str(math.ceil(exc.wait))
 
     if isinstance(exc, exceptions.ValidationError):
         body = {"code": "invalid", "detail": "Some fields are not valid.", "errors": _flatten(exc.detail)}
@@ -91,6 +105,9 @@ def api_exception_handler(exc, context):
         body = {"code": "not_allowed", "detail": detail}
     elif isinstance(exc, exceptions.NotFound):
         body = {"code": "not_found", "detail": "Not found."}
+    elif isinstance(exc, exceptions.Throttled):
+        wait = f" Try again in {math.ceil(exc.wait)} seconds." if exc.wait else " Try again later."
+        body = {"code": "throttled", "detail": f"Too many requests.{wait}"}
     else:
         body = {"code": exc.default_code, "detail": str(exc.detail)}
     return Response(body, status=exc.status_code, headers=headers)

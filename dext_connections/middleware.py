@@ -15,5 +15,9 @@ class ApplicationErrorMiddleware:
     def process_exception(self, request, exception):
         if not isinstance(exception, ApplicationError) or request.path.startswith("/api/"):
             return None
-        template = {403: "403.html", 404: "404.html"}.get(exception.status_code, "refused.html")
-        return render(request, template, {"error": exception}, status=exception.status_code)
+        template = {403: "403.html", 404: "404.html", 429: "429.html"}.get(exception.status_code, "refused.html")
+        response = render(request, template, {"error": exception}, status=exception.status_code)
+        retry_after = getattr(exception, "retry_after", None)
+        if retry_after:
+            response["Retry-After"] = str(retry_after)
+        return response

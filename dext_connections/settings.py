@@ -138,6 +138,21 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env.str("REDIS_URL", default="redis://127.0.0.1:6379/0")
 
+# Django's cache lives in the shared Redis so that counters (sign-in throttles, allauth's rate limits) hold
+# across every web process. Keys carry KEY_PREFIX, so they never meet Celery's own keys in the same database.
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": REDIS_URL,
+        "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="dext"),
+        "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
+    }
+}
+
+# The client address of a request is REMOTE_ADDR unless this many trusted proxies in front of the app each
+# append to X-Forwarded-For (then the address the nearest of them saw); never trust the header otherwise.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
@@ -160,6 +175,19 @@ ACCOUNT_EMAIL_VERIFICATION = env.str("ACCOUNT_EMAIL_VERIFICATION", default="none
 ACCOUNT_SIGNUP_FORM_CLASS = "accounts.forms.SignupForm"
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = True
 ACCOUNT_LOGIN_ON_PASSWORD_RESET = False
+ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
+# Failed sign-ins are counted by our own throttle (below), the same for allauth's login, the token API and
+# the Django admin; allauth's "login_failed" limit would be a second, different count, so it is off. Its
+# other limits (logins, sign-ups, password resets per address) stay on, in the shared cache.
+ACCOUNT_RATE_LIMITS = {"login_failed": None}
+# Sign-in throttle (accounts/throttling.py): after SIGNIN_FAILURE_LIMIT failed sign-ins for one email address,
+# or SIGNIN_ADDRESS_FAILURE_LIMIT from one client address, within SIGNIN_FAILURE_WINDOW_SECONDS of the first,
+# every sign-in for it answers 429 until the window ends. A success clears the count of that email only.
+SIGNIN_FAILURE_LIMIT = env.int("SIGNIN_FAILURE_LIMIT", default=5)
+SIGNIN_ADDRESS_FAILURE_LIMIT = env.int("SIGNIN_ADDRESS_FAILURE_LIMIT", default=20)
+SIGNIN_FAILURE_WINDOW_SECONDS = env.int("SIGNIN_FAILURE_WINDOW_SECONDS", default=900)
+# API tokens (POST /api/v1/auth/token/) stop working this long after they are issued; 0: never.
+API_TOKEN_TTL_SECONDS = env.int("API_TOKEN_TTL_SECONDS", default=30 * 24 * 3600)
 LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "home"
 ACCOUNT_LOGOUT_REDIRECT_URL = "account_login"
@@ -330,6 +358,15 @@ OAUTH_CLIENTS = {
 }
 OAUTH_STATE_MAX_AGE_SECONDS = env.int("OAUTH_STATE_MAX_AGE_SECONDS", default=900)
 PROVIDER_HTTP_TIMEOUT_SECONDS = env.float("PROVIDER_HTTP_TIMEOUT_SECONDS", default=20.0)
+
+# QuickBooks Web Connector (/qbwc/). A body longer than QBWC_MAX_BODY_BYTES (by its Content-Length) is refused
+# unread; one longer than QBWC_UNAUTHENTICATED_MAX_BODY_BYTES is read on only when it is a sendRequestXML or
+# receiveResponseXML call whose ticket (its first parameter) is an open session.
+QBWC_MAX_BODY_BYTES = env.int("QBWC_MAX_BODY_BYTES", default=8 * 1024 * 1024)
+QBWC_UNAUTHENTICATED_MAX_BODY_BYTES = env.int("QBWC_UNAUTHENTICATED_MAX_BODY_BYTES", default=64 * 1024)
+# Failed Web Connector sign-ins (authenticate) per client address within the window; past it, "nvu" unchecked.
+QBWC_AUTH_FAILURE_LIMIT = env.int("QBWC_AUTH_FAILURE_LIMIT", default=10)
+QBWC_AUTH_FAILURE_WINDOW_SECONDS = env.int("QBWC_AUTH_FAILURE_WINDOW_SECONDS", default=900)
 
 # Security headers; the production values make ``manage.py check --deploy`` clean.
 SESSION_COOKIE_HTTPONLY = True

@@ -14,6 +14,8 @@ from publishing import urls as publishing_urls
 
 api_v1 = [
     path("auth/token/", account_apis.AuthTokenApi.as_view(), name="api_auth_token"),
+    path("auth/tokens/", account_apis.ApiTokensApi.as_view(), name="api_auth_tokens"),
+    path("auth/tokens/<uuid:token_id>/", account_apis.ApiTokenDetailApi.as_view(), name="api_auth_token_detail"),
     path("me/", account_apis.MeApi.as_view(), name="api_me"),
     path("businesses/<uuid:business_id>/", account_apis.BusinessDetailApi.as_view(), name="api_business_detail"),
     path("businesses/<uuid:business_id>/", include(integration_urls.api_urls)),

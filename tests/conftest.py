@@ -16,6 +16,25 @@ from tests.factories import (
 )
 
 
+@pytest.fixture(autouse=True)
+def _fresh_cache_counters():
+    """Every test starts with empty counters in the shared cache (sign-in throttles, allauth's rate limits).
+
+    Only the cache's own keys (its KEY_PREFIX) go: the same Redis database also carries Celery's messages.
+    """
+    import redis
+    from django.conf import settings
+
+    config = settings.CACHES["default"]
+    client = redis.Redis.from_url(config["LOCATION"])
+    try:
+        keys = list(client.scan_iter(match=f"{config.get('KEY_PREFIX', '')}:*", count=1000))
+        if keys:
+            client.delete(*keys)
+    finally:
+        client.close()
+
+
 @dataclass
 class World:
     """Business A is a client of the practice; business B is another tenant altogether.

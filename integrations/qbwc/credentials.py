@@ -1,6 +1,12 @@
 """The Web Connector's log-in: a user name written into the ``.qwc`` file and a password.
 
-The customer types the password into the Web Connector once; we keep only its hash.
+The customer types the password into the Web Connector once; we keep only its hash. The password is
+a machine-made random secret of ~138 bits, so a slow password hash (PBKDF2's many rounds, made for
+passwords people choose) buys nothing against guessing it and costs a CPU-heavy check per attempt to
+anybody who cares to send attempts: the hash is an HMAC-SHA256 keyed with a server secret
+(``SECRET_KEY``, through Django's ``salted_hmac``; ``SECRET_KEY_FALLBACKS`` are accepted while a key is
+rotated), compared in constant time. Hashes stored before, in Django's ``make_password`` format, are
+still accepted, checked the old way once and replaced by the HMAC form on that sign-in.
 
 When a QuickBooks Desktop connection is made, the caller (the provider's ``connect_web_connector``,
 which can simply return :func:`web_connector_connect_result`) stores:
@@ -22,10 +28,12 @@ import re
 import secrets
 import unicodedata
 import uuid
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from django.contrib.auth.hashers import check_password as _check_password_hash
-from django.contrib.auth.hashers import make_password
+from django.conf import settings
+from django.contrib.auth.hashers import check_password as _check_legacy_password_hash
+from django.utils.crypto import salted_hmac
 
 from integrations.providers.base import ConnectResult
 
@@ -40,13 +48,21 @@ _USERNAME_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
 _PASSWORD_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghjkmnpqrstuvwxyz23456789"
 PASSWORD_LENGTH = 24
 _SLUG_MAX = 16
+HASH_PREFIX = "hmac_sha256$"
+_HMAC_SALT = "integrations.qbwc.credentials.web_connector_password"
+
+
+@dataclass(frozen=True)
+class PasswordCheck:
+    ok: bool
+    rehash: bool = False  # right, but stored in an old form (PBKDF2, or keyed with a retired secret)
 
 
 def generate_web_connector_credentials(*, business_name: str) -> dict:
     """New log-in details for a Web Connector, e.g. ``{"username": "qbd-alpha-ltd-7k3mq9", ...}``.
 
     Returns ``username`` (short, readable, unique among QuickBooks Desktop connections),
-    ``password`` (24 random characters, ~138 bits), ``password_hash`` (Django's ``make_password``),
+    ``password`` (24 random characters, ~138 bits), ``password_hash`` (:func:`hash_password`),
     ``owner_id`` and ``file_id`` (``{GUID}``, upper case, as QuickBooks writes them).
     Store all but ``password``; see the module docstring.
     """
@@ -54,7 +70,7 @@ def generate_web_connector_credentials(*, business_name: str) -> dict:
     return {
         "username": _unused_username(business_name),
         "password": password,
-        "password_hash": make_password(password),
+        "password_hash": hash_password(password),
         "owner_id": _guid(),
         "file_id": _guid(),
     }
@@ -80,13 +96,30 @@ def web_connector_connect_result(*, business_name: str) -> ConnectResult:
     )
 
 
+def hash_password(password: str, *, secret: str | None = None) -> str:
+    """``"hmac_sha256$<hex>"``: HMAC-SHA256 of the password, keyed from ``secret`` (default SECRET_KEY)."""
+    return HASH_PREFIX + salted_hmac(_HMAC_SALT, password, secret=secret, algorithm="sha256").hexdigest()
+
+
+def verify_password(connection: Connection, password: str) -> PasswordCheck:
+    """Whether ``password`` is this connection's Web Connector password, and whether its stored hash
+    should be replaced by :func:`hash_password`'s (see the module docstring)."""
+    encoded = (connection.credentials or {}).get("password_hash")
+    if not encoded or not password:
+        return PasswordCheck(ok=False)
+    if encoded.startswith(HASH_PREFIX):
+        keys = [settings.SECRET_KEY, *getattr(settings, "SECRET_KEY_FALLBACKS", [])]
+        for position, key in enumerate(keys):
+            if hmac.compare_digest(encoded.encode(), hash_password(password, secret=key).encode()):
+                return PasswordCheck(ok=True, rehash=position > 0)
+        return PasswordCheck(ok=False)
+    ok = _check_legacy_password_hash(password, encoded)  # Django's format: PBKDF2 and friends
+    return PasswordCheck(ok=ok, rehash=ok)
+
+
 def check_password(connection: Connection, password: str) -> bool:
     """Whether ``password`` is this connection's Web Connector password (constant time)."""
-    credentials = connection.credentials or {}
-    encoded = credentials.get("password_hash")
-    if not encoded or not password:
-        return False
-    return _check_password_hash(password, encoded)
+    return verify_password(connection, password).ok
 
 
 def username_matches(connection: Connection, username: str) -> bool:

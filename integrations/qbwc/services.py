@@ -9,14 +9,16 @@ from __future__ import annotations
 
 import logging
 import uuid
+from dataclasses import dataclass
 from datetime import timedelta
 
-from django.contrib.auth.hashers import make_password
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from dext_connections.throttle import FailureWindow, address_subject
 from integrations.models import Connection, ConnectionStatus
-from integrations.qbwc.credentials import PROVIDER_KEY, check_password, username_matches
+from integrations.qbwc.credentials import PROVIDER_KEY, hash_password, username_matches, verify_password
 from integrations.qbwc.models import WebConnectorSession
 from integrations.qbwc.queue import get_work_source
 
@@ -44,14 +46,30 @@ def web_connector_client_version(*, version: str) -> str:
     return ""
 
 
-def web_connector_authenticate(*, username: str, password: str) -> list[str]:
+def web_connector_authenticate(*, username: str, password: str, client_address: str = "") -> list[str]:
     """``[ticket, ""]`` when work waits, ``[ticket, "none"]`` when none does, ``["", "nvu"]`` when refused.
 
     Refused: an unknown user name, a wrong password, or a connection that is not active; the
     answer does not say which.
+
+    Failed sign-ins are counted per client address (``QBWC_AUTH_FAILURE_LIMIT`` within
+    ``QBWC_AUTH_FAILURE_WINDOW_SECONDS``, in the shared cache). Past the limit the answer is ``nvu``
+    without any look-up: it is the refusal every Web Connector version understands (it ends the run,
+    shows "invalid user" and tries again at the next scheduled run), and a guesser cannot tell it from
+    a wrong password, so guesses made while blocked are wasted. Not counted: a sign-in as a connection
+    that is no longer active with its right password, or as a disconnected one (whose password is gone,
+    so no guess can succeed): a Web Connector still polling after a disconnect must not lock out the
+    others behind the same address. A success does not clear the count.
     """
-    connection = _connection_for_login_across_tenants(username=username, password=password)
+    failures, caller = _authenticate_failures(), address_subject(client_address)
+    if failures.blocked_for(caller):
+        logger.warning("Web Connector sign-in refused unchecked: too many failures from this address")
+        return ["", NOT_VALID_USER]
+    login = _connection_for_login_across_tenants(username=username, password=password)
+    connection = login.connection
     if connection is None or connection.status != ConnectionStatus.ACTIVE:
+        if connection is None and not login.only_disconnected:
+            failures.record(caller)
         logger.info("Web Connector sign-in refused", extra={"qbwc_username": username[:100]})
         return ["", NOT_VALID_USER]
     if get_work_source().remaining(connection) <= 0:
@@ -59,6 +77,12 @@ def web_connector_authenticate(*, username: str, password: str) -> list[str]:
         return [str(uuid.uuid4()), NOTHING_TO_DO]
     session = WebConnectorSession.objects.create(business_id=connection.business_id, connection=connection)
     return [str(session.ticket), WORK_WAITING]
+
+
+def _authenticate_failures() -> FailureWindow:
+    return FailureWindow(
+        "qbwc-authenticate", settings.QBWC_AUTH_FAILURE_LIMIT, settings.QBWC_AUTH_FAILURE_WINDOW_SECONDS
+    )
 
 
 def web_connector_send_request(
@@ -149,6 +173,12 @@ def web_connector_close(*, ticket: str) -> str:
     return "OK"
 
 
+def web_connector_ticket_is_open(*, ticket: str | None) -> bool:
+    """Whether ``ticket`` belongs to a session that is open (not closed, not idle too long)."""
+    ticket_id = _ticket_uuid(ticket)
+    return ticket_id is not None and _open_sessions(ticket_id).exists()
+
+
 def web_connector_sessions_prune(*, older_than: timedelta = timedelta(days=30)) -> int:
     """Delete sessions older than ``older_than`` (for a periodic task); returns how many."""
     cutoff = timezone.now() - older_than
@@ -159,27 +189,50 @@ def web_connector_sessions_prune(*, older_than: timedelta = timedelta(days=30)) 
 # --- internals ------------------------------------------------------------------------------------
 
 
-def _connection_for_login_across_tenants(*, username: str, password: str) -> Connection | None:
-    """The connection whose Web Connector user name and password these are, in any business.
+@dataclass(frozen=True)
+class _Login:
+    connection: Connection | None  # whose user name and password these are: an active one first
+    only_disconnected: bool = False  # no match, and the user name belongs to disconnected connections only
+
+
+def _connection_for_login_across_tenants(*, username: str, password: str) -> _Login:
+    """The connection whose Web Connector user name and password these are, in any business: an
+    active one if there is one, else one that is no longer active (the caller refuses it).
 
     Deliberately unscoped: nobody is signed in, so there is no business to scope by yet. The user
     name narrows the search (``external_tenant_id``; see ``credentials.py``); the stored user name
     and the password hash decide.
     """
     if not username or not password:
-        return None
-    candidates = (
+        return _Login(connection=None)
+    candidates = list(
         Connection.objects.unscoped()
         .filter(provider=PROVIDER_KEY, external_tenant_id=username)
-        .exclude(status=ConnectionStatus.DISCONNECTED)
         .order_by("-connected_at")
     )
+    inactive = None
     for candidate in candidates:
-        if username_matches(candidate, username) and check_password(candidate, password):
-            return candidate
+        if not username_matches(candidate, username):
+            continue
+        check = verify_password(candidate, password)
+        if not check.ok:
+            continue
+        if check.rehash:
+            _password_hash_upgrade(candidate, password)
+        if candidate.status == ConnectionStatus.ACTIVE:
+            return _Login(connection=candidate)
+        inactive = inactive or candidate
     if not candidates:
-        make_password(password)  # spend the time a real check takes: do not reveal which user names exist
-    return None
+        hash_password(password)  # do the work a real check does: do not reveal which user names exist
+    retired = bool(candidates) and all(c.status == ConnectionStatus.DISCONNECTED for c in candidates)
+    return _Login(connection=inactive, only_disconnected=retired)
+
+
+def _password_hash_upgrade(connection: Connection, password: str) -> None:
+    """Store the right ``password``'s hash in the current form (an HMAC under the current SECRET_KEY)."""
+    connection.credentials = {**(connection.credentials or {}), "password_hash": hash_password(password)}
+    connection.save(update_fields=["credentials"])
+    logger.info("Web Connector password hash upgraded", extra={"connection_id": str(connection.id)})
 
 
 def _ticket_uuid(ticket: str) -> uuid.UUID | None:
@@ -197,13 +250,17 @@ def _session(ticket: str) -> WebConnectorSession | None:
     return WebConnectorSession.objects.unscoped().filter(ticket=ticket_id).first()
 
 
+def _open_sessions(ticket_id: uuid.UUID):
+    return WebConnectorSession.objects.unscoped().filter(
+        ticket=ticket_id, closed_at__isnull=True, last_seen_at__gte=timezone.now() - SESSION_IDLE_TIMEOUT
+    )
+
+
 def _open_session(ticket: str, *, for_update: bool = False) -> WebConnectorSession | None:
     ticket_id = _ticket_uuid(ticket)
     if ticket_id is None:
         return None
-    sessions = WebConnectorSession.objects.unscoped().filter(
-        ticket=ticket_id, closed_at__isnull=True, last_seen_at__gte=timezone.now() - SESSION_IDLE_TIMEOUT
-    )
+    sessions = _open_sessions(ticket_id)
     if for_update:
         sessions = sessions.select_for_update(of=("self",))
     return sessions.select_related("connection").first()

@@ -12,7 +12,7 @@ from django.conf import settings
 from django.urls import reverse
 from lxml import etree
 
-from integrations.qbwc.xmlsafe import XMLRejected, clean_text, local_name, parse_xml
+from integrations.qbwc.xmlsafe import XMLRejected, clean_text, iter_beginning, local_name, parse_xml
 
 INTUIT_NS = "http://developer.intuit.com/"
 SOAP_ENV_NS = "http://schemas.xmlsoap.org/soap/envelope/"
@@ -124,6 +124,28 @@ def parse_request(body: bytes) -> tuple[Operation, dict[str, str | int]]:
         else:
             params[param] = value
     return operation, params
+
+
+def peek_ticket(head: bytes) -> tuple[str, str | None]:
+    """From the first bytes of a SOAP call, before the rest has been read: the operation it calls and its
+    ``ticket`` when that is the call's first parameter and complete within ``head`` (else ``None``)."""
+    path: list[str] = []
+    operation = ""
+    try:
+        for event, element in iter_beginning(head):
+            if event == "start":
+                path.append(local_name(element))
+                if len(path) == 3 and path[:2] == ["Envelope", "Body"]:
+                    operation = path[2]
+                elif len(path) == 4 and path[:2] == ["Envelope", "Body"] and path[3] != "ticket":
+                    return operation, None
+            else:
+                if len(path) == 4 and path[:2] == ["Envelope", "Body"]:
+                    return operation, element.text or ""
+                path.pop()
+    except XMLRejected as exc:
+        raise SoapFault.client(str(exc)) from None
+    return operation, None
 
 
 # --- writing an answer ----------------------------------------------------------------------------

@@ -63,6 +63,28 @@ def parse_xml(data: bytes | str) -> etree._Element:
     return root
 
 
+def iter_beginning(data: bytes):
+    """``(event, element)`` pairs (``"start"``/``"end"``) of the beginning of a document that may be cut
+    off, with :func:`parse_xml`'s refusals; raises :class:`XMLRejected` if what is there is not XML."""
+    if _DOCTYPE.search(data):
+        raise XMLRejected(_NO_DOCTYPE)
+    parser = etree.XMLPullParser(
+        events=("start", "end"),
+        resolve_entities=False,
+        no_network=True,
+        load_dtd=False,
+        huge_tree=False,
+        remove_comments=True,
+        remove_pis=True,
+    )
+    parser.resolvers.add(_RefuseExternal())
+    try:
+        parser.feed(data)
+        yield from parser.read_events()
+    except (etree.XMLSyntaxError, ValueError):
+        raise XMLRejected("The XML is not well-formed.") from None
+
+
 def clean_text(value: object) -> str:
     """``value`` as text that XML can carry (characters XML 1.0 forbids are dropped)."""
     return _NOT_XML_CHARS.sub("", "" if value is None else str(value))
