@@ -150,7 +150,8 @@ CACHES = {
 }
 
 # The client address of a request is REMOTE_ADDR unless this many trusted proxies in front of the app each
-# append to X-Forwarded-For (then the address the nearest of them saw); never trust the header otherwise.
+# append to X-Forwarded-For (then the address the nearest of them saw), and X-Forwarded-Proto is believed only
+# then too; never trust those headers otherwise (anyone can send them to an app that faces the internet).
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 
 AUTH_USER_MODEL = "accounts.User"
@@ -381,9 +382,7 @@ if IS_PRODUCTION:
     SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
-# Proxies in front of the app that set X-Forwarded-For / X-Forwarded-Proto (0: none, requests come straight from
-# clients). Only then are those headers believed: anyone can send them to an app that faces the internet.
-TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+# X-Forwarded-Proto is believed only behind trusted proxies (TRUSTED_PROXY_COUNT, above), which set it.
 if TRUSTED_PROXY_COUNT > 0:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
