@@ -61,17 +61,28 @@ def demo(settings, tmp_path) -> Demo:
     return Demo(acme=acme, initech=Business.objects.get(name="Initech"))
 
 
+def _signed_in(page, email: str):
+    """Sign in and wait until the sign-in page is left (a page opened sooner would be the sign-in page again)."""
+    sign_in(page, email)
+    page.wait_for_url(lambda url: "/accounts/login/" not in url)
+
+
+def _open(page, url: str):
+    page.goto(url)
+    expect(page).to_have_url(re.compile(re.escape(url.split("?")[0])))
+
+
 def _item_page(page, demo: Demo, **filters):
     item = demo.items(kind=ItemKind.COST, **filters).first()
     assert item is not None, filters
-    sign_in(page, ACME_ADMIN)
-    page.goto(demo.url(f"items/{item.id}/"))
+    _signed_in(page, ACME_ADMIN)
+    _open(page, demo.url(f"items/{item.id}/"))
 
 
 def _as_admin(path: str, email: str = ACME_ADMIN, business: str = "acme"):
     def visit(page, demo: Demo):
-        sign_in(page, email)
-        page.goto(demo.url(path, getattr(demo, business)))
+        _signed_in(page, email)
+        _open(page, demo.url(path, getattr(demo, business)))
 
     return visit
 
@@ -81,7 +92,7 @@ def _login(page, demo):
 
 
 def _switch(page, demo):
-    sign_in(page, "practice.admin@northwind.test")
+    _signed_in(page, "practice.admin@northwind.test")
     expect(page.get_by_role("heading", name="Choose an account")).to_be_visible()
 
 
@@ -119,23 +130,23 @@ def _disconnect(provider: str):
 
 
 def _rule_edit(page, demo):
-    sign_in(page, ACME_ADMIN)
-    page.goto(demo.url("settings/supplier-rules/"))
+    _as_admin("settings/supplier-rules/")(page, demo)
     page.get_by_role("link", name="Office Supplies Co", exact=True).click()
     expect(page.get_by_role("heading", name="Rule for Office Supplies Co")).to_be_visible()
 
 
 def _switcher_open(page, demo):
-    sign_in(page, "practice.admin@northwind.test")
-    page.get_by_role("link", name="Acme Trading Ltd").click()
+    _switch(page, demo)
+    page.get_by_test_id("clients").get_by_role("link", name=re.compile("^Acme Trading Ltd")).click()
+    expect(page.get_by_test_id("current-business")).to_have_text("Acme Trading Ltd")
     page.locator("#org-switcher").click()
     expect(page.get_by_test_id("client-globex-corporation")).to_be_visible()
 
 
 def _item_with_pdf(page, demo):
     item = demo.items(kind=ItemKind.COST, attachment__endswith=".pdf").first()
-    sign_in(page, ACME_ADMIN)
-    page.goto(demo.url(f"items/{item.id}/"))
+    _signed_in(page, ACME_ADMIN)
+    _open(page, demo.url(f"items/{item.id}/"))
     expect(page.get_by_test_id("attachment-pdf")).to_be_visible()
 
 
