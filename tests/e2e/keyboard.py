@@ -24,8 +24,12 @@ def is_focused(locator) -> bool:
 
 
 def tab_to(page, locator, *, backwards: bool = False, limit: int = 120) -> None:
-    """Press Tab (Shift+Tab with ``backwards``) until ``locator`` has the focus; the focus must be visible there."""
+    """Press Tab (Shift+Tab with ``backwards``) until ``locator`` has the focus (none when it has it already);
+    the focus must be visible there."""
     key = "Shift+Tab" if backwards else "Tab"
+    if is_focused(locator):
+        assert_focus_visible(page)
+        return
     for _ in range(limit):
         page.keyboard.press(key)
         if is_focused(locator):

@@ -141,3 +141,30 @@ def test_item_page_integration_with_the_keyboard_saves_and_refuses_out_loud(page
     expect(select).to_have_value(str(acme["xero"].id))
     shot("keyboard-4-refused")
     assert_accessible(page, "item details after a refusal")
+
+
+def test_deleting_a_supplier_rule_asks_first_then_says_it_is_done(page, acme):
+    questions = []
+
+    def answer(dialog):
+        questions.append(dialog.message)
+        if len(questions) == 1:
+            dialog.dismiss()
+        else:
+            dialog.accept()
+
+    page.on("dialog", answer)
+    _sign_in_with_the_keyboard(page, "admin@acme.test")
+    expect(page.get_by_role("heading", name="Costs inbox")).to_be_visible()
+    page.goto(f"/b/{acme['xero'].business_id}/settings/supplier-rules/")
+    rule = page.get_by_test_id("rule-row").filter(has_text="Google Workspace")
+    delete = page.get_by_role("button", name="Delete the rule for Google Workspace")
+
+    tab_to(page, delete)
+    page.keyboard.press("Enter")  # the first answer is Cancel: nothing is deleted
+    expect(rule).to_have_count(1)
+    tab_to(page, delete)
+    page.keyboard.press("Enter")
+    expect(page.get_by_test_id("live-status")).to_have_text("Supplier rule for Google Workspace deleted.")
+    expect(rule).to_have_count(0)
+    assert questions == ["Delete the rule for Google Workspace?"] * 2
