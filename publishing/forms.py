@@ -86,6 +86,7 @@ class AttachmentForm(forms.Form):
             attrs={
                 "accept": "application/pdf,image/png,image/jpeg,image/gif,image/webp",
                 "class": "form-control form-control-sm",
+                "aria-describedby": "attachment-help",
             }
         )
     )

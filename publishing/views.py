@@ -24,7 +24,8 @@ from django.views.generic import TemplateView
 from accounts.mixins import BusinessViewMixin
 from accounts.permissions import Action, can, require
 from dext_connections.errors import ApplicationError
-from publishing import selectors, services
+from dext_connections.htmx import announce
+from publishing import announcements, selectors, services
 from publishing.forms import AttachmentForm, ItemFieldsForm, SupplierRuleForm, UploadForm
 from publishing.models import IN_FLIGHT_STATES, UNPUBLISHED_STATES, IntegrationSource, ItemKind, ItemState
 from publishing.pipeline import items_publish
@@ -337,7 +338,10 @@ class ItemIntegrationView(BusinessViewMixin, View):
             "saved": error is None,
         }
         field = request.POST.get("render") == "field"
-        return render(request, "publishing/_integration_field.html" if field else "publishing/_item_rows.html", context)
+        response = render(
+            request, "publishing/_integration_field.html" if field else "publishing/_item_rows.html", context
+        )
+        return announce(response, announcements.integration_result(item, error))
 
 
 class ItemRowView(BusinessViewMixin, View):
@@ -355,7 +359,10 @@ class ItemRowView(BusinessViewMixin, View):
             "business": self.business,
             "access": self.access,
         }
-        return render(request, "publishing/_item_rows.html", context)
+        response = render(request, "publishing/_item_rows.html", context)
+        if item.state not in IN_FLIGHT_STATES:  # it was in flight (only such rows poll) and has landed
+            announce(response, announcements.landed(item, item.state_label))
+        return response
 
 
 class ItemStatusView(BusinessViewMixin, View):
@@ -363,14 +370,19 @@ class ItemStatusView(BusinessViewMixin, View):
 
     def get(self, request, business_id, item_id):
         item = services.item_get(business=self.business, item_id=item_id)
+        connections = selectors.connections_for_items(business=self.business)
         if item.state in IN_FLIGHT_STATES:
-            connections = selectors.connections_for_items(business=self.business)
             web_connector = {c.id for c in connections.live if c.provider == "quickbooks_desktop"}
             return render(
                 request,
                 "publishing/_publish_status.html",
                 {"item": item, "business": self.business, "label": state_label(item, web_connector)},
             )
+        # Landed: the page reloads itself and reads the outcome out (a page message goes to the live region).
+        _decorate_rows([item], connections, self.business)
+        words = announcements.landed(item, item.state_label)
+        level = messages.SUCCESS if item.state == ItemState.PUBLISHED else messages.INFO
+        messages.add_message(request, messages.ERROR if item.last_publish_error else level, words)
         response = HttpResponse(status=204)
         response["HX-Refresh"] = "true"
         return response

@@ -17,10 +17,11 @@ def connection_status_badge(business, connections=None):
     if connection is None:
         return mark_safe(  # noqa: S308 - a constant
             '<span class="small text-body-secondary" data-status="none">'
-            '<span class="status-dot status-none"></span>Not connected</span>'
+            '<span class="status-dot status-none" aria-hidden="true"></span>Not connected</span>'
         )
     return format_html(
-        '<span class="small" data-status="{}"><span class="status-dot status-{}"></span>{} · {}</span>',
+        '<span class="small" data-status="{}">'
+        '<span class="status-dot status-{}" aria-hidden="true"></span>{} · {}</span>',
         connection.status,
         connection.status,
         connection.name,

@@ -5,6 +5,8 @@ import shutil
 from pathlib import Path
 
 import pytest
+from django.conf import settings as django_settings
+from django.db import connection
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 SCREENSHOTS = Path(__file__).resolve().parents[2] / ".local" / "screenshots"
@@ -58,6 +60,28 @@ def shot(page):
         page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
 
     return take
+
+
+@pytest.fixture
+def celery_worker(live_server, tmp_path, settings):
+    """One real worker process on the test database, reaching the sandbox on the live server."""
+    from tests.reliability.stack import Stack, database_url
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("CELERY_", "PUBLISH_", "PYTEST_"))}
+    env.update(
+        DJANGO_ENV="test",
+        DATABASE_URL=database_url(connection.settings_dict),
+        REDIS_URL=django_settings.REDIS_URL,
+        SITE_URL=live_server.url,
+        SANDBOX_ENABLED="true",
+        MEDIA_ROOT=str(settings.MEDIA_ROOT),
+        PYTHONUNBUFFERED="1",
+    )
+    stack = Stack(env=env, tmp=tmp_path)
+    try:
+        yield stack.worker(concurrency=2)
+    finally:
+        stack.stop()
 
 
 def sign_in(page, email: str, password: str = "dext-demo-pass"):

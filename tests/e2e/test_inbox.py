@@ -90,7 +90,8 @@ def test_costs_inbox_integration_inline_and_in_bulk(page, shot, acme):
     expect(page.get_by_test_id("bulk-count")).to_have_text("3 selected")
     page.get_by_test_id("bulk-integration").select_option(label="Xero")
     page.get_by_role("button", name="Change integration").click()
-    expect(page.get_by_role("alert").filter(has_text="3 items moved")).to_be_visible()
+    expect(page.get_by_test_id("message").filter(has_text="3 items moved")).to_be_visible()
+    expect(page.get_by_test_id("live-status")).to_contain_text("3 items moved")
     for item in ready[1:]:
         item.refresh_from_db()
         assert item.integration_id == xero.id
@@ -158,7 +159,8 @@ def test_expense_claims_supplier_rules_and_upload(page, shot, acme, tmp_path):
     page.check("#id_apply_to_inbox")
     shot("supplier-rule-form")
     page.get_by_role("button", name="Save rule").click()
-    expect(page.get_by_role("alert").filter(has_text="applied to the supplier's inbox items")).to_be_visible()
+    expect(page.get_by_test_id("message").filter(has_text="applied to the supplier's inbox items")).to_be_visible()
+    expect(page.get_by_test_id("live-status")).to_contain_text("applied to the supplier's inbox items")
     unpublished = Item.objects.for_business(business).filter(
         supplier__name="Swift Couriers", state__in=(ItemState.TO_REVIEW, ItemState.READY)
     )

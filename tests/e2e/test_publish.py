@@ -1,12 +1,8 @@
 """Publish from the Costs inbox and watch the row turn Published: a real Celery worker, the sandbox."""
 
-import os
 import re
-from pathlib import Path
 
 import pytest
-from django.conf import settings as django_settings
-from django.db import connection
 from playwright.sync_api import expect
 
 from accounts.demo import seed_accounts
@@ -17,29 +13,6 @@ from publishing.models import Item, ItemState
 from tests.e2e.conftest import sign_in
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
-ROOT = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture
-def celery_worker(live_server, tmp_path, settings):
-    """One real worker process on the test database, reaching the sandbox on the live server."""
-    from tests.reliability.stack import Stack, database_url
-
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("CELERY_", "PUBLISH_", "PYTEST_"))}
-    env.update(
-        DJANGO_ENV="test",
-        DATABASE_URL=database_url(connection.settings_dict),
-        REDIS_URL=django_settings.REDIS_URL,
-        SITE_URL=live_server.url,
-        SANDBOX_ENABLED="true",
-        MEDIA_ROOT=str(settings.MEDIA_ROOT),
-        PYTHONUNBUFFERED="1",
-    )
-    stack = Stack(env=env, tmp=tmp_path)
-    try:
-        yield stack.worker(concurrency=2)
-    finally:
-        stack.stop()
 
 
 def test_publish_from_the_inbox_and_watch_the_row_turn_published(celery_worker, live_server, page, shot, settings):

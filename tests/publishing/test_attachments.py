@@ -136,12 +136,14 @@ def test_the_attachment_is_served_through_a_tenant_checked_view(client, world):
     assert client.get(page("item_attachment", world.b, item_id=item.id)).status_code == 404, "item of A leaked via B"
 
 
-def test_item_page_shows_a_pdf_in_an_object_and_an_image_in_an_img(client, world):
+def test_item_page_shows_a_pdf_in_a_frame_and_an_image_in_an_img(client, world):
+    """A frame, not an <object>: the Content-Security-Policy will allow no plugins (object-src 'none')."""
     pdf_item = make_item(world.a, attachment=SimpleUploadedFile("bill.pdf", PDF))
     png_item = make_item(world.a, attachment=SimpleUploadedFile("photo.png", PNG))
     client.force_login(world.users["standard"])
     pdf_page = client.get(page("item_detail", world.a, item_id=pdf_item.id)).content.decode()
-    assert f'<object data="{page("item_attachment", world.a, item_id=pdf_item.id)}" type="application/pdf"' in pdf_page
+    assert f'<iframe src="{page("item_attachment", world.a, item_id=pdf_item.id)}" title="Attachment bill' in pdf_page
+    assert "<object" not in pdf_page
     png_page = client.get(page("item_detail", world.a, item_id=png_item.id)).content.decode()
     assert f'<img src="{page("item_attachment", world.a, item_id=png_item.id)}"' in png_page
     assert "/media/" not in pdf_page + png_page, "never a public media URL"

@@ -1,0 +1,234 @@
+"""Every page a business admin and a practice admin reach, in each of its states, has no axe violation
+of WCAG 2.0/2.1 A and AA (issue 15), and works under the strict Content-Security-Policy the product is
+meant to send. A new page joins by adding one entry to ``PAGES``: a function that signs in and opens it."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import pytest
+from playwright.sync_api import expect
+
+from accounts.demo import seed_accounts
+from accounts.models import Business, User
+from integrations.demo import seed_connections
+from integrations.models import Connection
+from integrations.services import connection_mark_needs_reconnect
+from publishing.demo import seed_items
+from publishing.demo_published import seed_published_examples
+from publishing.models import Item, ItemKind, ItemState
+from publishing.pipeline import items_publish
+from publishing.services import item_archive
+from tests.e2e.axe import assert_accessible
+from tests.e2e.conftest import sign_in
+from tests.e2e.csp import enforce_csp
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+ACME_ADMIN = "admin@acme.test"
+
+
+@dataclass
+class Demo:
+    acme: Business
+    initech: Business
+
+    def items(self, **filters):
+        return Item.objects.for_business(self.acme).filter(**filters).order_by("-created_at", "-id")
+
+    def connection(self, provider: str) -> Connection:
+        return Connection.objects.for_business(self.acme).get(provider=provider)
+
+    def url(self, path: str, business: Business | None = None) -> str:
+        return f"/b/{(business or self.acme).id}/{path}"
+
+
+@pytest.fixture
+def demo(settings, tmp_path) -> Demo:
+    """The whole demo of ``make run``, plus one queued and one archived item."""
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    seed_accounts()
+    seed_connections()
+    seed_items()
+    seed_published_examples()
+    acme = Business.objects.get(name="Acme Trading Ltd")
+    admin = User.objects.get(email=ACME_ADMIN)
+    ready = Item.objects.for_business(acme).filter(kind=ItemKind.COST, state=ItemState.READY, last_publish_error=None)
+    queued, archived = ready.order_by("created_at")[:2]
+    items_publish(business=acme, item_ids=[queued.pk], actor=admin, dispatch=False)
+    item_archive(business=acme, actor=admin, item_id=archived.pk)
+    return Demo(acme=acme, initech=Business.objects.get(name="Initech"))
+
+
+def _signed_in(page, email: str):
+    """Sign in and wait until the sign-in page is left (a page opened sooner would be the sign-in page again)."""
+    sign_in(page, email)
+    page.wait_for_url(lambda url: "/accounts/login/" not in url)
+
+
+def _open(page, url: str):
+    page.goto(url)
+    expect(page).to_have_url(re.compile(re.escape(url.split("?")[0])))
+
+
+def _item_page(page, demo: Demo, **filters):
+    item = demo.items(kind=ItemKind.COST, **filters).first()
+    assert item is not None, filters
+    _signed_in(page, ACME_ADMIN)
+    _open(page, demo.url(f"items/{item.id}/"))
+
+
+def _as_admin(path: str, email: str = ACME_ADMIN, business: str = "acme"):
+    def visit(page, demo: Demo):
+        _signed_in(page, email)
+        _open(page, demo.url(path, getattr(demo, business)))
+
+    return visit
+
+
+def _login(page, demo):
+    page.goto("/accounts/login/")
+
+
+def _switch(page, demo):
+    _signed_in(page, "practice.admin@northwind.test")
+    expect(page.get_by_role("heading", name="Choose an account")).to_be_visible()
+
+
+def _needs_reconnect(page, demo):
+    connection_mark_needs_reconnect(connection=demo.connection("xero"), reason="Xero refused the refresh token.")
+    _as_admin("settings/connections/")(page, demo)
+    expect(page.get_by_test_id("reconnect-banner")).to_be_visible()
+
+
+def _choose_provider(page, demo):
+    _as_admin("settings/connections/", "admin@initech.test", "initech")(page, demo)
+    page.get_by_role("button", name="Connect", exact=True).click()
+    expect(page.get_by_role("button", name="Connect Xero")).to_be_visible()
+
+
+def _consent(page, demo):
+    _choose_provider(page, demo)
+    page.get_by_role("button", name="Connect Xero").click()
+    expect(page.get_by_role("button", name="Allow access")).to_be_visible()
+
+
+def _bill_com_refused(page, demo):
+    _as_admin("settings/connections/connect/bill_com/")(page, demo)
+    for field, value in (("organization_id", "sandbox-org"), ("dev_key", "k"), ("username", "x"), ("password", "y")):
+        page.fill(f"#id_{field}", value)
+    page.get_by_role("button", name="Connect Bill.com").click()
+    expect(page.get_by_test_id("credentials-error")).to_be_visible()
+
+
+def _disconnect(provider: str):
+    def visit(page, demo):
+        _as_admin(f"settings/connections/{demo.connection(provider).id}/disconnect/")(page, demo)
+
+    return visit
+
+
+def _rule_edit(page, demo):
+    _as_admin("settings/supplier-rules/")(page, demo)
+    page.get_by_role("link", name="Office Supplies Co", exact=True).click()
+    expect(page.get_by_role("heading", name="Rule for Office Supplies Co")).to_be_visible()
+
+
+def _switcher_open(page, demo):
+    _switch(page, demo)
+    page.get_by_test_id("clients").get_by_role("link", name=re.compile("^Acme Trading Ltd")).click()
+    expect(page.get_by_test_id("current-business")).to_have_text("Acme Trading Ltd")
+    page.locator("#org-switcher").click()
+    expect(page.get_by_test_id("client-globex-corporation")).to_be_visible()
+
+
+def _item_with_pdf(page, demo):
+    item = demo.items(kind=ItemKind.COST, attachment__endswith=".pdf").first()
+    _signed_in(page, ACME_ADMIN)
+    _open(page, demo.url(f"items/{item.id}/"))
+    expect(page.get_by_test_id("attachment-pdf")).to_be_visible()
+
+
+def _upload_invalid(page, demo):
+    _as_admin("upload/")(page, demo)
+    page.get_by_role("button", name="Upload").click()
+    expect(page.locator("#id_attachment_error")).to_be_visible()
+    expect(page.locator("#id_attachment")).to_be_focused()  # the first field to fix, described by its error
+
+
+def _choose_organisation(page, demo):
+    _consent(page, demo)
+    page.get_by_role("checkbox").nth(1).check()
+    page.get_by_role("button", name="Allow access").click()
+    expect(page.get_by_role("heading", name=re.compile("Which Xero organisation"))).to_be_visible()
+
+
+def _oauth_denied(page, demo):
+    _consent(page, demo)
+    page.get_by_role("button", name="Deny").click()
+    expect(page.get_by_test_id("oauth-error")).to_be_visible()
+
+
+def _web_connector(page, demo):
+    _choose_provider(page, demo)
+    page.get_by_role("button", name="Connect QuickBooks Desktop").click()
+    expect(page.get_by_test_id("web-connector-credentials")).to_be_visible()
+
+
+def _rule_invalid(page, demo):
+    _as_admin("settings/supplier-rules/new/")(page, demo)
+    page.get_by_role("button", name="Save rule").click()
+    expect(page.locator("#id_supplier_name_error")).to_be_visible()
+    supplier = page.locator("#id_supplier_name")
+    expect(supplier).to_be_focused()
+    expect(supplier).to_have_attribute("aria-describedby", re.compile("id_supplier_name_error"))
+
+
+PAGES = {
+    "login": _login,
+    "switch": _switch,
+    "switcher-open": _switcher_open,
+    "costs-to-review": _as_admin("costs/?tab=to_review"),
+    "costs-ready": _as_admin("costs/?tab=ready"),
+    "costs-published": _as_admin("costs/?tab=published"),
+    "costs-archived": _as_admin("costs/?tab=archived"),
+    "costs-filtered-empty": _as_admin("costs/?tab=ready&q=nothing-matches-this"),
+    "sales": _as_admin("sales/?tab=ready"),
+    "expense-claims": _as_admin("expense-claims/?tab=ready"),
+    "item-to-review": lambda page, demo: _item_page(page, demo, state=ItemState.TO_REVIEW),
+    "item-ready": lambda page, demo: _item_page(page, demo, state=ItemState.READY, last_publish_error=None),
+    "item-queued": lambda page, demo: _item_page(page, demo, state=ItemState.QUEUED),
+    "item-published": lambda page, demo: _item_page(page, demo, state=ItemState.PUBLISHED),
+    "item-failed": lambda page, demo: _item_page(page, demo, last_publish_error__isnull=False),
+    "item-with-pdf": _item_with_pdf,
+    "upload": _as_admin("upload/"),
+    "upload-invalid": _upload_invalid,
+    "connections-empty": _as_admin("settings/connections/", "admin@initech.test", "initech"),
+    "connections-choose-provider": _choose_provider,
+    "provider-consent": _consent,
+    "connections-choose-organisation": _choose_organisation,
+    "connections-oauth-denied": _oauth_denied,
+    "connections-web-connector": _web_connector,
+    "connections-connected": _as_admin("settings/connections/"),
+    "connections-needs-reconnect": _needs_reconnect,
+    "connections-bill-com-form": _as_admin("settings/connections/connect/bill_com/"),
+    "connections-bill-com-refused": _bill_com_refused,
+    "connections-disconnect": _disconnect("bill_com"),
+    "connections-disconnect-refused": _disconnect("xero"),
+    "supplier-rules": _as_admin("settings/supplier-rules/"),
+    "supplier-rule-new": _as_admin("settings/supplier-rules/new/"),
+    "supplier-rule-edit": _rule_edit,
+    "supplier-rule-invalid": _rule_invalid,
+    "audit-log": _as_admin("settings/audit-log/"),
+    "not-found": _as_admin("items/00000000-0000-0000-0000-000000000000/"),
+}
+
+
+@pytest.mark.parametrize("name", list(PAGES))
+def test_page_has_no_axe_violations(page, shot, demo, name):
+    refused = enforce_csp(page)  # and works under the strict Content-Security-Policy (no inline script or style)
+    PAGES[name](page, demo)
+    shot(f"a11y-{name}")
+    assert_accessible(page, name)
+    assert refused == [], f"{name}: the Content-Security-Policy refused: {refused}"
