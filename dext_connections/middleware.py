@@ -1,4 +1,5 @@
-"""Renders an :class:`ApplicationError` raised inside a page view as a page, not a 500."""
+"""Renders an :class:`ApplicationError` raised inside a page view as a page, not a 500; sets the
+Content-Security-Policy of every answer."""
 
 from django.shortcuts import render
 
@@ -21,3 +22,45 @@ class ApplicationErrorMiddleware:
         if retry_after:
             response["Retry-After"] = str(retry_after)
         return response
+
+
+class ContentSecurityPolicyMiddleware:
+    """A Content-Security-Policy on every answer: scripts, styles, images and frames from this site only, no inline
+    script or style, no plugins, nobody may frame us. Forms may post here and to the providers' authorize pages (a
+    Connect button's POST is redirected there, and browsers hold redirects of a form to ``form-action``)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if "Content-Security-Policy" not in response:
+            # A view that lets its own site frame it (``xframe_options_sameorigin``: the attachment the item page
+            # shows) says the same to browsers that read CSP; every other answer may be framed by nobody.
+            same_origin = response.get("X-Frame-Options", "").upper() == "SAMEORIGIN"
+            response["Content-Security-Policy"] = content_security_policy(
+                request.path, frame_ancestors="'self'" if same_origin else "'none'"
+            )
+        return response
+
+
+def content_security_policy(path: str, *, frame_ancestors: str = "'none'") -> str:
+    from django.conf import settings
+
+    directives = {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "frame-src": ["'self'"],  # the item page shows its attachment in an <iframe>, from this site
+        "frame-ancestors": [frame_ancestors],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'", *settings.CSP_FORM_ACTION_ORIGINS],
+    }
+    if path.startswith(settings.CSP_INLINE_STYLE_PATHS):
+        # drf-spectacular's Swagger UI page (the split view keeps its script out of the page, not its <style>).
+        directives["style-src"].append("'unsafe-inline'")
+    return "; ".join(f"{name} {' '.join(sources)}" for name, sources in directives.items())

@@ -93,6 +93,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "dext_connections.middleware.ApplicationErrorMiddleware",
+    "dext_connections.middleware.ContentSecurityPolicyMiddleware",
 ]
 
 if IS_PRODUCTION:
@@ -357,6 +358,23 @@ OAUTH_CLIENTS = {
     "quickbooks_online": _oauth_client("QBO", "QuickBooks Online"),
     "approvalmax": _oauth_client("APPROVALMAX", "ApprovalMax"),
 }
+
+
+def _origin(url: str) -> str:
+    scheme, _, rest = url.partition("://")
+    return f"{scheme}://{rest.split('/', 1)[0]}"
+
+
+# Content-Security-Policy (dext_connections.middleware): the providers' authorize pages a Connect form is redirected to
+# (the sandbox's are this site's own), and the pages that may keep an inline <style>.
+CSP_FORM_ACTION_ORIGINS = sorted(
+    {
+        _origin(PROVIDER_ENDPOINTS[provider][name])
+        for provider, name in (("xero", "login"), ("quickbooks_online", "appcenter"), ("approvalmax", "identity"))
+        if not PROVIDER_ENDPOINTS[provider][name].startswith("{sandbox}")
+    }
+)
+CSP_INLINE_STYLE_PATHS = ("/api/docs/",)
 OAUTH_STATE_MAX_AGE_SECONDS = env.int("OAUTH_STATE_MAX_AGE_SECONDS", default=900)
 PROVIDER_HTTP_TIMEOUT_SECONDS = env.float("PROVIDER_HTTP_TIMEOUT_SECONDS", default=20.0)
 
