@@ -31,6 +31,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
 from decimal import Decimal
+from typing import ClassVar
 
 from django.db import transaction
 
@@ -149,6 +150,7 @@ def logout(*, dev_key: str | None, session_id: str | None) -> dict:
 
 @dataclass
 class Call:
+    provider: ClassVar[str] = BILL_COM
     organisation: Organisation
     headers: dict[str, str] = field(default_factory=dict)
     unit: Unit = field(default_factory=Unit)

@@ -22,6 +22,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import ClassVar
 from zoneinfo import ZoneInfo
 
 from django.db import transaction
@@ -147,6 +148,7 @@ def _fault_error(hit: faults.FaultHit) -> SandboxError:
 
 @dataclass
 class Call:
+    provider: ClassVar[str] = QBO
     grant: Grant
     organisation: Organisation
     headers: dict[str, str] = field(default_factory=dict)

@@ -23,6 +23,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import ClassVar
 from urllib.parse import quote
 
 from django.conf import settings
@@ -143,6 +144,7 @@ def _fault_check() -> None:
 
 @dataclass
 class Call:
+    provider: ClassVar[str] = XERO
     grant: Grant
     organisation: Organisation | None
     headers: dict[str, str] = field(default_factory=dict)

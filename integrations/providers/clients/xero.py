@@ -160,7 +160,10 @@ class XeroClient(OAuthProviderClient):
         method = "POST" if doc.external_id else "PUT"
         headers = {} if doc.external_id else {"Idempotency-Key": request_key([doc])[:128]}
         answer = self.call(
-            method, self.api(f"/{collection}"), params={"summarizeErrors": "true"}, json={collection: [element]},
+            method,
+            self.api(f"/{collection}"),
+            params={"summarizeErrors": "true"},
+            json={collection: [element]},
             headers=headers,
         ).json()
         rows = answer.get(collection) or []
