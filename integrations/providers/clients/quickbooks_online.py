@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import uuid
 from decimal import Decimal
 from functools import cached_property
 
@@ -214,7 +215,11 @@ class QuickBooksOnlineClient(OAuthProviderClient):
             "file_metadata_01": (None, json.dumps(metadata), "application/json"),
             "file_content_01": (doc.attachment.filename, doc.attachment.content, doc.attachment.content_type),
         }
-        self.call("POST", self.company("/upload"), params={"minorversion": MINOR_VERSION}, files=files)
+        # Under a requestid of its own (the item's key, the document): sent again after a lost answer or with
+        # its batch's retry, the upload is a replay, not a second attachment.
+        key = uuid.uuid5(uuid.NAMESPACE_URL, f"upload:{doc.idempotency_key}:{entity}:{external_id}").hex
+        params = {"minorversion": MINOR_VERSION, "requestid": key}
+        self.call("POST", self.company("/upload"), params=params, files=files)
 
     def document_url(self, entity: str, external_id: str) -> str:
         return f"{http.endpoint('quickbooks_online', 'app')}/app/{entity.lower()}?txnId={external_id}"
