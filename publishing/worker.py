@@ -3,7 +3,9 @@
 1. Claim the jobs in a short transaction (``SELECT … FOR UPDATE SKIP LOCKED``), with a lease: jobs of one
    connection, as many as its provider's client publishes together (one, or a batch: Xero takes about 50
    documents a request, Bill.com's bulk bills 100, and QuickBooks Online 30, in batch requests of 10).
-2. Call the provider outside any transaction, holding one of the connection's rate-limit slots.
+2. Call the provider outside any transaction, holding one of the connection's rate-limit slots; while it runs,
+   the batch's lease (and the slot) is renewed, so that a slow call is not taken for a dead worker's
+   (:mod:`publishing.lease`).
 3. Record each job's attempt and outcome in another short transaction.
 
 Delivery is at-least-once (Celery ``acks_late`` plus the sweeper that re-sends jobs whose lease
@@ -40,6 +42,7 @@ from integrations.providers.base import (
 from integrations.providers.clients.base import Outcome
 from integrations.providers.document import Attachment, PublishDocument
 from integrations.ratelimit import provider_slot
+from publishing.lease import LeaseKeeper
 from publishing.models import Item, ItemHistory, ItemState, PublishAttempt, PublishJob, PublishJobStatus
 from publishing.pipeline import batch_size, send_batches
 
@@ -175,9 +178,10 @@ def document_for(item: Item, job: PublishJob) -> PublishDocument:
     )
 
 
-def _call_provider(batch: list[PublishJob]) -> list[Outcome]:
+def _call_provider(batch: list[PublishJob], keeper: LeaseKeeper | None = None) -> list[Outcome]:
     """One outcome per job. The connection and the items as the claim read them, a moment ago: the connection
-    may have been disconnected or have expired since the jobs were queued (an in-flight item cannot be edited)."""
+    may have been disconnected or have expired since the jobs were queued (an in-flight item cannot be edited).
+    ``keeper``, which renews the batch's lease while the call runs, renews the rate-limit slot with it."""
     connection = batch[0].connection
     if connection.status == ConnectionStatus.DISCONNECTED:
         return [ValidationError(f"{connection.name} was disconnected before this item was published.")] * len(batch)
@@ -194,7 +198,9 @@ def _call_provider(batch: list[PublishJob]) -> list[Outcome]:
             slot_seconds=settings.PUBLISH_LEASE_SECONDS,
             window="batch" if batched else "minute",
             calls=provider.requests_for(len(batch)) if batched else 1,
-        ):
+        ) as slot:
+            if keeper is not None:
+                keeper.also(slot.renew)
             return provider.client(connection).publish_many(documents)
     except ProviderError as exc:
         return [exc] * len(batch)
@@ -210,7 +216,8 @@ def batch_run(*, job_ids: list) -> list[Retry]:
         return retries
     started = timezone.now()
     clock = time.monotonic()
-    outcomes = _call_provider(batch)
+    with LeaseKeeper(batch) as keeper:  # the call may outlast the lease: no one else may take these jobs meanwhile
+        outcomes = _call_provider(batch, keeper)
     duration_ms = int((time.monotonic() - clock) * 1000)
     retry = _record(batch, outcomes, started=started, duration_ms=duration_ms)
     return retries + ([retry] if retry else [])
