@@ -255,7 +255,7 @@ def _record(batch: list[PublishJob], outcomes: list[Outcome], *, started, durati
     now = timezone.now()
     connection, business_id = batch[0].connection, batch[0].business_id
     outcome_of = {job.pk: outcome for job, outcome in zip(batch, outcomes, strict=True)}
-    attempts, history, retried, failures = [], [], [], {}
+    attempts, history, retried, failures, moved = [], [], [], {}, []
     delay = None
     with transaction.atomic():
         jobs = list(
@@ -269,7 +269,7 @@ def _record(batch: list[PublishJob], outcomes: list[Outcome], *, started, durati
             for item in Item.objects.for_business(business_id)
             .select_for_update()
             .filter(pk__in=[job.item_id for job in jobs])
-            .only(*ITEM_FIELDS, "updated_at")  # what is written back, not the whole wide row
+            .only(*ITEM_FIELDS, "updated_at", "integration_id")  # what is written back, not the whole wide row
             .order_by("pk")
         }
         for job in jobs:
@@ -297,6 +297,18 @@ def _record(batch: list[PublishJob], outcomes: list[Outcome], *, started, durati
             )
             if ref is not None:
                 # Published, even if the job was cancelled meanwhile: the ledger is the truth.
+                if item.integration_id != job.connection_id:
+                    moved.append(item.pk)  # resolved to another integration while the call was in flight
+                    history.append(
+                        ItemHistory(
+                            business_id=business_id,
+                            item=item,
+                            field="integration",
+                            before=str(item.integration_id or ""),
+                            after=str(job.connection_id),
+                            reason=f"Published to {connection.name}, which holds the document"[:255],
+                        )
+                    )
                 history.append(
                     ItemHistory(
                         business_id=business_id,
@@ -358,6 +370,8 @@ def _record(batch: list[PublishJob], outcomes: list[Outcome], *, started, durati
         ItemHistory.objects.bulk_create(history)
         rows_update(PublishJob, jobs, [*JOB_FIELDS, "updated_at"], business_id=business_id)
         rows_update(Item, list(items.values()), [*ITEM_FIELDS, "updated_at"], business_id=business_id)
+        if moved:
+            _keep_with_ledger(business_id, connection, moved, now=now)
         if "auth" in failures:
             connection_mark_needs_reconnect(connection=connection, reason=failures["auth"].message)
     for kind, error in failures.items():
@@ -365,6 +379,24 @@ def _record(batch: list[PublishJob], outcomes: list[Outcome], *, started, durati
     if not retried:
         return None
     return Retry(delay=delay, reason=retried[0].last_error_kind, queue=retried[0].queue, job_ids=_ids(retried))
+
+
+def _keep_with_ledger(business_id, connection: Connection, item_ids: list, *, now) -> None:
+    """Items published to ``connection`` after they had been resolved to another integration (it was
+    disconnected while the call was in flight): they name the connection that holds their document, as items
+    published before a disconnect do, with no source (the one that chose it is gone), and a job queued for them
+    meanwhile to the other integration, not yet claimed, is cancelled: the item is published."""
+    Item.objects.for_business(business_id).filter(pk__in=item_ids).update(
+        integration_id=connection.pk, integration_source=None, integration_chosen_by=None, updated_at=now
+    )
+    PublishJob.objects.for_business(business_id).filter(item_id__in=item_ids, status=PublishJobStatus.PENDING).exclude(
+        connection_id=connection.pk
+    ).update(
+        status=PublishJobStatus.CANCELLED,
+        last_error=f"Already published to {connection.name}.",
+        finished_at=now,
+        updated_at=now,
+    )
 
 
 def _log_failure_grouped(connection_id, outcome: str, error) -> None:

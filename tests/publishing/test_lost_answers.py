@@ -12,7 +12,7 @@ from integrations.sandbox import selectors as sandbox
 from integrations.sandbox.services import set_fault
 from publishing.models import Item, ItemState, PublishJob
 from publishing.worker import batch_run
-from tests.conftest import bill_com_connect, oauth_connect
+from tests.conftest import oauth_connect
 from tests.publishing.conftest import PDF
 from tests.publishing.test_batches import publish
 from tests.publishing.test_pipeline_providers import ready_item
@@ -32,25 +32,6 @@ class LoseOnce(httpx.BaseTransport):
             self.lost.append(request.url.path)
             set_fault(self.provider, "lost_answer", count=1)
         return self.inner.handle_request(request)
-
-
-@pytest.fixture
-def messages(monkeypatch) -> list[list[str]]:
-    """Task messages sent on commit: one list of job ids per message."""
-    sent: list[list[str]] = []
-    monkeypatch.setattr("publishing.pipeline._send", lambda ids, queue: sent.append(list(ids)))
-    return sent
-
-
-@pytest.fixture
-def bill_com(client, world):
-    """Xero (main) and Bill.com, the default publishing integration."""
-    from integrations.services import publishing_defaults_set
-
-    oauth_connect(client, world.a, world.users["business_admin"], "xero")
-    connection = bill_com_connect(world.a, world.users["business_admin"])
-    publishing_defaults_set(business=world.a, actor=None, default_publishing_connection=connection.id)
-    return connection
 
 
 @pytest.fixture
