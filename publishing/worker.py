@@ -175,6 +175,7 @@ def document_for(item: Item, job: PublishJob) -> PublishDocument:
         attachment=attachment,
         job_key=str(job.pk),
         maybe_sent=job.attempts > 1 or item.publish_attempts > 0,
+        sent_before=item.publish_attempts > 0,
     )
 
 
@@ -336,6 +337,7 @@ def _record(batch: list[PublishJob], outcomes: list[Outcome], *, started, durati
                 continue
             failures.setdefault(kind, error)
             if job.status == PublishJobStatus.CANCELLED:
+                item.publish_attempts += 1  # it may have reached the provider: a later publish looks first
                 continue  # the integration was disconnected meanwhile; the item already says so
             if kind in ("rate_limited", "transient") and job.attempts < settings.PUBLISH_MAX_ATTEMPTS:
                 if delay is None:

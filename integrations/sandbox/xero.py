@@ -867,6 +867,11 @@ def invoices_list(*, call: Call, where: str | None, ids: str | None, numbers: st
     return _envelope(call, "Invoices", _page(_filter(items, where), page))
 
 
+def bank_transactions_list(*, call: Call, where: str | None, page: str | None) -> dict:
+    items = [d.body for d in _documents(call, BANK_TRANSACTION_TYPES)]
+    return _envelope(call, "BankTransactions", _page(_filter(items, where), page))
+
+
 def invoice_detail(*, call: Call, invoice_id: str) -> dict:
     documents = _documents(call, INVOICE_TYPES)
     document = (

@@ -26,8 +26,12 @@ class LoseOnce(httpx.BaseTransport):
         self.inner = httpx.WSGITransport(app=InProcessProvider())
         self.provider, self.method, self.part = provider, method, part
         self.lost: list[str] = []
+        self.looked_up = 0  # look-ups of a document by our reference (Xero's where, QuickBooks' query)
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
+        query = str(request.url.params.get("where", "")) + str(request.url.params.get("query", ""))
+        if request.method == "GET" and ("Reference==" in query or "from Bill" in query or "from Purchase" in query):
+            self.looked_up += 1
         if not self.lost and request.method == self.method and self.part in request.url.path:
             self.lost.append(request.url.path)
             set_fault(self.provider, "lost_answer", count=1)
@@ -66,13 +70,14 @@ def run_until_done(messages) -> None:
     raise AssertionError("jobs still open after ten rounds")
 
 
-def attachments_by_reference(provider: str) -> dict[str, int]:
-    return {d["reference"]: len(d["attachments"]) for d in sandbox.documents_list(provider=provider)}
+def attachments_by_reference(provider: str) -> list[tuple[str, int]]:
+    """(reference, attachments) of every document the provider holds: a document made twice shows twice."""
+    return sorted((d["reference"], len(d["attachments"])) for d in sandbox.documents_list(provider=provider))
 
 
 def assert_each_once_with_its_attachment(world, items, provider):
     assert set(Item.objects.for_business(world.a).values_list("state", flat=True)) == {ItemState.PUBLISHED}
-    assert attachments_by_reference(provider) == {str(i.pk): 1 for i in items}
+    assert attachments_by_reference(provider) == sorted((str(i.pk), 1) for i in items)
 
 
 def test_bill_com_bulk_bills_carry_their_attachments(
@@ -121,3 +126,37 @@ def test_xero_a_lost_answer_makes_no_second_invoice_or_attachment(
     run_until_done(messages)
     assert transport.lost, "no answer was lost"
     assert_each_once_with_its_attachment(world, items, "xero")
+
+
+@pytest.mark.parametrize(
+    ("provider", "method", "part", "extra"),
+    [
+        ("xero", "PUT", "/Invoices", {}),
+        ("xero", "PUT", "/BankTransactions", {"publish_as": "spend_money"}),
+        ("quickbooks_online", "POST", "/batch", {"category": "20 Office Expenses"}),
+        ("quickbooks_online", "POST", "/batch", {"category": "20 Office Expenses", "invoice_number": ""}),
+    ],
+)
+def test_published_again_after_giving_up_the_first_document_is_found_not_made_twice(
+    client, world, lose, messages, django_capture_on_commit_callbacks, settings, provider, method, part, extra
+):
+    """The batch's documents were made and its answer lost; the job gave up (one attempt allowed here). Published
+    again, in other batches (another request key), each item is found by its reference instead of made again."""
+    settings.PUBLISH_MAX_ATTEMPTS = 1
+    oauth_connect(client, world.a, world.users["business_admin"], provider)
+    items = with_attachments(world, 3, **extra)
+    transport = lose(provider, method, part)
+    publish(world, items, messages, django_capture_on_commit_callbacks)
+    run_until_done(messages)
+    assert transport.lost and transport.looked_up == 0, "a first publish looked for an earlier document"
+    rows = Item.objects.for_business(world.a).values_list("state", "last_publish_error_kind")
+    assert set(rows) == {(ItemState.READY, "transient")}, "the jobs did not give up"
+    assert len(sandbox.documents_list(provider=provider)) == 3, "the lost request did not make the documents"
+
+    publish(world, items[:1], messages, django_capture_on_commit_callbacks)
+    publish(world, items[1:], messages, django_capture_on_commit_callbacks)
+    run_until_done(messages)
+    assert transport.looked_up == 3, "each item published again is looked up once"
+    assert_each_once_with_its_attachment(world, items, provider)
+    made = {d["reference"]: d["id"] for d in sandbox.documents_list(provider=provider)}
+    assert {str(i.pk): i.external_id for i in Item.objects.for_business(world.a)} == made

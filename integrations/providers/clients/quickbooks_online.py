@@ -109,6 +109,27 @@ class QuickBooksOnlineClient(OAuthProviderClient):
             "AccountBasedExpenseLineDetail": {"AccountRef": {"value": self.account_id(doc.category)}},
         }
 
+    @staticmethod
+    def entity(doc: PublishDocument) -> str:
+        if doc.kind == "sales":
+            return "Invoice"
+        return "Purchase" if doc.publish_as == "purchase" else "Bill"
+
+    def earlier_document(self, doc: PublishDocument) -> ExternalRef | None:
+        """By its number (or, without one, its date), told apart by our reference in ``PrivateNote`` (which the
+        query language cannot filter on). Its attachment goes up again under the upload's own requestid, which
+        replays the earlier upload if there was one."""
+        entity = self.entity(doc)
+        column, value = ("DocNumber", doc.invoice_number[:21]) if doc.invoice_number else ("TxnDate", str(doc.date))
+        escaped = value.replace("\\", "\\\\").replace("'", "\\'")
+        statement = f"select * from {entity} where {column} = '{escaped}' MAXRESULTS 1000"  # noqa: S608 - Intuit's query language, escaped
+        row = next((r for r in self.query(statement).get(entity) or [] if r.get("PrivateNote") == doc.reference), None)
+        if row is None:
+            return None
+        if doc.attachment is not None:
+            self.upload(entity, row["Id"], doc)
+        return ExternalRef(external_id=row["Id"], url=self.document_url(entity, row["Id"]))
+
     def body_for(self, doc: PublishDocument) -> tuple[str, dict]:
         if doc.kind == "sales":
             customer = self.entity_id("Customer", doc.contact_name)
@@ -149,6 +170,8 @@ class QuickBooksOnlineClient(OAuthProviderClient):
         return "Bill", body
 
     def publish(self, doc: PublishDocument) -> ExternalRef:
+        if doc.sent_before and not doc.external_id and (found := self.earlier_document(doc)) is not None:
+            return found
         entity, body = self.body_for(doc)
         params = {"minorversion": MINOR_VERSION, "requestid": request_key([doc])[:50]}
         if doc.external_id:
