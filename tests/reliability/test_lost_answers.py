@@ -23,18 +23,18 @@ NO_ANSWER = Q(response__error__startswith="Could not reach") | Q(response__error
 def test_answers_lost_after_the_provider_committed_double_nothing(rig, client, mode):
     rig.extra_env["PUBLISH_MAX_ATTEMPTS"] = "20"  # each attempt of a batch is several writes, each may lose
     plan = []  # (business, admin, provider of its items, how many)
-    for position in (0, 1):  # Xero allows 60 calls a minute per organisation
+    for position in (0, 1):  # Xero allows 60 calls a minute per organisation, each attachment one of them
         business, admin = rig.business(f"Lost Xero {position}")
         connect_oauth(client, business, admin, "xero", organisation=position)
-        plan.append((business, admin, "xero", 20))
+        plan.append((business, admin, "xero", 12))
     business, admin = rig.business("Lost QBO")
     connect_oauth(client, business, admin, "quickbooks_online", organisation=0)
-    plan.append((business, admin, "quickbooks_online", 40))
+    plan.append((business, admin, "quickbooks_online", 30))
     business, admin = rig.business("Lost Bill")
     connect_oauth(client, business, admin, "quickbooks_online", organisation=1)
     bill = bill_com_connect(business, admin)
     publishing_defaults_set(business=business, actor=admin, default_publishing_connection=bill.id)
-    plan.append((business, admin, "bill_com", 40))
+    plan.append((business, admin, "bill_com", 30))
 
     for provider in ("xero", "quickbooks_online", "bill_com"):
         rig.fault(provider, mode, rate=0.2)
