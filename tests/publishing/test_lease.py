@@ -12,10 +12,13 @@ from django.utils import timezone
 
 from integrations.providers.base import RateLimited
 from integrations.ratelimit import provider_slot
+from integrations.sandbox import selectors as sandbox
+from integrations.sandbox.services import set_fault
 from publishing.lease import LeaseKeeper
 from publishing.models import PublishJob, PublishJobStatus
 from publishing.pipeline import items_publish
 from publishing.worker import _claim, batch_run, sweep_expired_leases
+from tests.conftest import oauth_connect
 from tests.reliability.rig import seed_items
 
 LEASE = 1  # second (a whole number, as the setting is): renewed every third of it
@@ -63,41 +66,39 @@ def test_jobs_no_longer_ours_are_not_renewed(claimed):
     assert leases(claimed) == before
 
 
-def test_a_call_longer_than_the_lease_is_not_swept_and_its_jobs_are_claimed_once(claimed, monkeypatch):
-    """The sweeper runs while a provider call three leases long is in flight: it finds nothing to re-send."""
-    from integrations.providers.clients.xero import XeroClient
-
-    job_ids = [str(job.pk) for job in claimed]
-    PublishJob.all_tenants.filter(pk__in=job_ids).update(status=PublishJobStatus.PENDING, lease_expires_at=None)
-    calling, swept = threading.Event(), []
-
-    def slow_publish(self, docs):
-        calling.set()
-        time.sleep(LEASE * 3)
-        raise RateLimited("Xero asked us to slow down.", 0)  # an outcome that touches no provider
-
-    monkeypatch.setattr(XeroClient, "publish_many", slow_publish)
+def test_a_call_longer_than_the_lease_is_not_swept_and_its_jobs_are_claimed_once(
+    transactional_db, client, world, sandbox_http, settings, monkeypatch
+):
+    """Xero takes three leases to make the batch (the sandbox's slow_work fault); a sweeper runs all along and
+    finds nothing to re-send, and the invoices are made once, by the one claim."""
+    settings.PUBLISH_LEASE_SECONDS = LEASE
+    monkeypatch.setattr("publishing.pipeline._send", lambda ids, queue: None)
+    oauth_connect(client, world.a, world.users["business_admin"], "xero")
+    items = seed_items(world.a, 2, provider="xero")
+    items_publish(business=world.a, item_ids=[i.pk for i in items], actor=None)
+    job_ids = [str(pk) for pk in PublishJob.objects.for_business(world.a).values_list("pk", flat=True)]
+    set_fault("xero", "slow_work", delay=LEASE * 3)  # every write: the contact, then the invoices
+    swept, done = [], threading.Event()
 
     def sweeper():
         try:
-            calling.wait(timeout=10)
-            deadline = time.monotonic() + LEASE * 2.5
-            while time.monotonic() < deadline:
+            while not done.wait(0.1):
                 swept.append(sweep_expired_leases())
-                time.sleep(0.1)
         finally:
             db.close()
 
     thread = threading.Thread(target=sweeper)
     thread.start()
     try:
-        batch_run(job_ids=job_ids)
+        assert batch_run(job_ids=job_ids) == []
     finally:
+        done.set()
         thread.join(timeout=30)
-    assert calling.is_set(), PublishJob.all_tenants.filter(pk__in=job_ids).values_list("last_error", flat=True)
-    assert swept and not any(swept), f"the sweeper re-sent jobs of a call still in flight: {swept}"
-    attempts = set(PublishJob.all_tenants.filter(pk__in=job_ids).values_list("attempts", flat=True))
-    assert attempts == {2}, "claimed once more by batch_run, and by no one else"
+    assert len(swept) > LEASE * 10 * 3, "the sweeper did not run during the call"
+    assert not any(swept), f"the sweeper re-sent jobs of a call still in flight: {swept}"
+    jobs = PublishJob.objects.for_business(world.a)
+    assert {(j.status, j.attempts) for j in jobs} == {(PublishJobStatus.SUCCEEDED, 1)}
+    assert sorted(d["reference"] for d in sandbox.documents_list(provider="xero")) == sorted(str(i.pk) for i in items)
 
 
 def test_a_slot_held_longer_than_its_time_is_renewed():
