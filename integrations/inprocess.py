@@ -29,6 +29,9 @@ class InProcessProvider:
         finished = request_finished.disconnect(close_old_connections)
         try:
             response = self.handler(environ, start_response)
+            if getattr(response, "answer_lost", False):  # the sandbox's lost_answer fault: the work is done
+                response.close()
+                raise httpx.RemoteProtocolError("Server disconnected without sending a response.")
             body = b"".join(response)
             response.close()
         finally:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import time
 import uuid
 from contextlib import contextmanager, suppress
+from dataclasses import dataclass
 from functools import lru_cache
 
 import redis
@@ -70,7 +71,24 @@ def provider_slot(
         reason = "calls a minute" if which == b"minute" else "calls at once"
         raise RateLimited(f"Our own limit of {reason} for this connection was reached.", float(wait))
     try:
-        yield
+        yield Slot(client=client, flight_key=flight_key, token=token)
     finally:
         with suppress(redis.RedisError):  # the slot expires by itself
             client.zrem(flight_key, token)
+
+
+@dataclass(frozen=True)
+class Slot:
+    """A call slot being held: :meth:`renew` keeps it for ``seconds`` more (a call that outlasts the slot's
+    time would otherwise let another caller in beyond the connection's limit of calls at once)."""
+
+    client: redis.Redis
+    flight_key: str
+    token: str
+
+    def renew(self, seconds: float) -> None:
+        until = time.time() + seconds
+        # XX: only a slot still held (not one that expired and was dropped). Every slot of a connection is taken
+        # for the same time, so none of the others outlives the key's new expiry.
+        if self.client.zadd(self.flight_key, {self.token: until}, xx=True, ch=True):
+            self.client.expire(self.flight_key, int(seconds) + 1)

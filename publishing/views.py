@@ -39,6 +39,8 @@ LIST_URLS = {ItemKind.COST: "costs_inbox", ItemKind.EXPENSE_CLAIM: "expense_clai
 def integration_source_words(item) -> str:
     """Where the item's integration came from, in words a person reads on the Item details page."""
     source = item.integration_source
+    if item.integration_id is not None and source is None and item.state == ItemState.PUBLISHED:
+        return "the integration it was published to"  # reached it while that integration was being disconnected
     if item.integration_id is None or source is None:
         return "not set yet: connect accounting software that takes this kind of item"
     if source == IntegrationSource.MANUAL:

@@ -3,7 +3,9 @@
 1. Claim the jobs in a short transaction (``SELECT … FOR UPDATE SKIP LOCKED``), with a lease: jobs of one
    connection, as many as its provider's client publishes together (one, or a batch: Xero takes about 50
    documents a request, Bill.com's bulk bills 100, and QuickBooks Online 30, in batch requests of 10).
-2. Call the provider outside any transaction, holding one of the connection's rate-limit slots.
+2. Call the provider outside any transaction, holding one of the connection's rate-limit slots; while it runs,
+   the batch's lease (and the slot) is renewed, so that a slow call is not taken for a dead worker's
+   (:mod:`publishing.lease`).
 3. Record each job's attempt and outcome in another short transaction.
 
 Delivery is at-least-once (Celery ``acks_late`` plus the sweeper that re-sends jobs whose lease
@@ -40,6 +42,7 @@ from integrations.providers.base import (
 from integrations.providers.clients.base import Outcome
 from integrations.providers.document import Attachment, PublishDocument
 from integrations.ratelimit import provider_slot
+from publishing.lease import LeaseKeeper
 from publishing.models import Item, ItemHistory, ItemState, PublishAttempt, PublishJob, PublishJobStatus
 from publishing.pipeline import batch_size, send_batches
 
@@ -172,12 +175,14 @@ def document_for(item: Item, job: PublishJob) -> PublishDocument:
         attachment=attachment,
         job_key=str(job.pk),
         maybe_sent=job.attempts > 1 or item.publish_attempts > 0,
+        sent_before=item.publish_attempts > 0,
     )
 
 
-def _call_provider(batch: list[PublishJob]) -> list[Outcome]:
+def _call_provider(batch: list[PublishJob], keeper: LeaseKeeper | None = None) -> list[Outcome]:
     """One outcome per job. The connection and the items as the claim read them, a moment ago: the connection
-    may have been disconnected or have expired since the jobs were queued (an in-flight item cannot be edited)."""
+    may have been disconnected or have expired since the jobs were queued (an in-flight item cannot be edited).
+    ``keeper``, which renews the batch's lease while the call runs, renews the rate-limit slot with it."""
     connection = batch[0].connection
     if connection.status == ConnectionStatus.DISCONNECTED:
         return [ValidationError(f"{connection.name} was disconnected before this item was published.")] * len(batch)
@@ -194,7 +199,9 @@ def _call_provider(batch: list[PublishJob]) -> list[Outcome]:
             slot_seconds=settings.PUBLISH_LEASE_SECONDS,
             window="batch" if batched else "minute",
             calls=provider.requests_for(len(batch)) if batched else 1,
-        ):
+        ) as slot:
+            if keeper is not None:
+                keeper.also(slot.renew)
             return provider.client(connection).publish_many(documents)
     except ProviderError as exc:
         return [exc] * len(batch)
@@ -210,7 +217,8 @@ def batch_run(*, job_ids: list) -> list[Retry]:
         return retries
     started = timezone.now()
     clock = time.monotonic()
-    outcomes = _call_provider(batch)
+    with LeaseKeeper(batch) as keeper:  # the call may outlast the lease: no one else may take these jobs meanwhile
+        outcomes = _call_provider(batch, keeper)
     duration_ms = int((time.monotonic() - clock) * 1000)
     retry = _record(batch, outcomes, started=started, duration_ms=duration_ms)
     return retries + ([retry] if retry else [])
@@ -248,7 +256,7 @@ def _record(batch: list[PublishJob], outcomes: list[Outcome], *, started, durati
     now = timezone.now()
     connection, business_id = batch[0].connection, batch[0].business_id
     outcome_of = {job.pk: outcome for job, outcome in zip(batch, outcomes, strict=True)}
-    attempts, history, retried, failures = [], [], [], {}
+    attempts, history, retried, failures, moved = [], [], [], {}, []
     delay = None
     with transaction.atomic():
         jobs = list(
@@ -262,7 +270,7 @@ def _record(batch: list[PublishJob], outcomes: list[Outcome], *, started, durati
             for item in Item.objects.for_business(business_id)
             .select_for_update()
             .filter(pk__in=[job.item_id for job in jobs])
-            .only(*ITEM_FIELDS, "updated_at")  # what is written back, not the whole wide row
+            .only(*ITEM_FIELDS, "updated_at", "integration_id")  # what is written back, not the whole wide row
             .order_by("pk")
         }
         for job in jobs:
@@ -290,6 +298,18 @@ def _record(batch: list[PublishJob], outcomes: list[Outcome], *, started, durati
             )
             if ref is not None:
                 # Published, even if the job was cancelled meanwhile: the ledger is the truth.
+                if item.integration_id != job.connection_id:
+                    moved.append(item.pk)  # resolved to another integration while the call was in flight
+                    history.append(
+                        ItemHistory(
+                            business_id=business_id,
+                            item=item,
+                            field="integration",
+                            before=str(item.integration_id or ""),
+                            after=str(job.connection_id),
+                            reason=f"Published to {connection.name}, which holds the document"[:255],
+                        )
+                    )
                 history.append(
                     ItemHistory(
                         business_id=business_id,
@@ -317,6 +337,7 @@ def _record(batch: list[PublishJob], outcomes: list[Outcome], *, started, durati
                 continue
             failures.setdefault(kind, error)
             if job.status == PublishJobStatus.CANCELLED:
+                item.publish_attempts += 1  # it may have reached the provider: a later publish looks first
                 continue  # the integration was disconnected meanwhile; the item already says so
             if kind in ("rate_limited", "transient") and job.attempts < settings.PUBLISH_MAX_ATTEMPTS:
                 if delay is None:
@@ -351,6 +372,8 @@ def _record(batch: list[PublishJob], outcomes: list[Outcome], *, started, durati
         ItemHistory.objects.bulk_create(history)
         rows_update(PublishJob, jobs, [*JOB_FIELDS, "updated_at"], business_id=business_id)
         rows_update(Item, list(items.values()), [*ITEM_FIELDS, "updated_at"], business_id=business_id)
+        if moved:
+            _keep_with_ledger(business_id, connection, moved, now=now)
         if "auth" in failures:
             connection_mark_needs_reconnect(connection=connection, reason=failures["auth"].message)
     for kind, error in failures.items():
@@ -358,6 +381,24 @@ def _record(batch: list[PublishJob], outcomes: list[Outcome], *, started, durati
     if not retried:
         return None
     return Retry(delay=delay, reason=retried[0].last_error_kind, queue=retried[0].queue, job_ids=_ids(retried))
+
+
+def _keep_with_ledger(business_id, connection: Connection, item_ids: list, *, now) -> None:
+    """Items published to ``connection`` after they had been resolved to another integration (it was
+    disconnected while the call was in flight): they name the connection that holds their document, as items
+    published before a disconnect do, with no source (the one that chose it is gone), and a job queued for them
+    meanwhile to the other integration, not yet claimed, is cancelled: the item is published."""
+    Item.objects.for_business(business_id).filter(pk__in=item_ids).update(
+        integration_id=connection.pk, integration_source=None, integration_chosen_by=None, updated_at=now
+    )
+    PublishJob.objects.for_business(business_id).filter(item_id__in=item_ids, status=PublishJobStatus.PENDING).exclude(
+        connection_id=connection.pk
+    ).update(
+        status=PublishJobStatus.CANCELLED,
+        last_error=f"Already published to {connection.name}.",
+        finished_at=now,
+        updated_at=now,
+    )
 
 
 def _log_failure_grouped(connection_id, outcome: str, error) -> None:

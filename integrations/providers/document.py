@@ -38,6 +38,10 @@ class PublishDocument:
     # An earlier attempt may have reached the provider (a retry, or an item that failed before): a provider
     # without idempotency keys must look for the first document before it creates one.
     maybe_sent: bool = True
+    # An earlier publish job of this item may have reached the provider (it gave up after lost answers, or its
+    # authorisation lapsed), under another request's idempotency key than this one's: providers with keys must
+    # look for that document too before they create one.
+    sent_before: bool = False
 
     @property
     def account_code(self) -> str:

@@ -11,6 +11,12 @@ is read from:
 - Bill.com: the bill's ``description`` if present, else the first ``billLineItems[].description``;
 - QuickBooks Desktop: whatever its Web Connector service passes to ``services.record_document``.
 
+Faults (``POST /sandbox/{provider}/faults/``, :mod:`integrations.sandbox.faults`): ``rate_limit``,
+``server_error`` and ``timeout`` fail a call before any work; ``slow_work`` makes a write wait before it is
+done; ``lost_answer`` does a write (committed) and then drops the connection; ``slow_answer`` does a write and
+answers after the client's timeout; ``expire_tokens`` and ``revoke_refresh`` act once. Per-call draws come at
+``rate`` from a ``seed`` (reported by the switch), so a run's faults can be replayed.
+
 Modules: ``oauth`` (authorize, token, bearer checks for the three OAuth providers), ``xero``,
 ``quickbooks_online``, ``approvalmax``, ``bill_com`` (each provider's calls, errors and limits),
 ``faults`` (switchable faults), ``counters`` (rate limits and sequences in PostgreSQL),

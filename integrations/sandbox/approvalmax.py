@@ -25,6 +25,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import ClassVar
 
 from integrations.sandbox import clock, faults, oauth
 from integrations.sandbox.errors import SandboxError
@@ -57,6 +58,7 @@ def _fault_error(hit: faults.FaultHit) -> SandboxError:
 
 @dataclass
 class Call:
+    provider: ClassVar[str] = APPROVALMAX
     grant: Grant
     organisation: Organisation | None
     headers: dict[str, str] = field(default_factory=dict)

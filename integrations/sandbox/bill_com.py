@@ -12,7 +12,8 @@
   Duplicates are accepted (as far as we know the API does not refuse them), so the documents listing
   shows a double publish.
 - ``POST /connect/v3/documents/bills/{billId}?name=…`` takes the file as the raw body (or the first
-  file of a multipart body), up to 6 MB.
+  file of a multipart body), up to 6 MB; ``GET`` on the same path lists the bill's documents (each upload
+  is a new document: uploading the same file twice makes two).
 - Limits: 3 calls at once per organisation (429 ``BDC_1322``) and 20,000 calls an hour per developer
   key (429 ``BDC_1144``).
 - Error codes other than BDC_1109, BDC_1017, BDC_1322 and BDC_1144 (``BDC_1000`` for validation,
@@ -31,6 +32,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
 from decimal import Decimal
+from typing import ClassVar
 
 from django.db import transaction
 
@@ -150,6 +152,7 @@ def logout(*, dev_key: str | None, session_id: str | None) -> dict:
 
 @dataclass
 class Call:
+    provider: ClassVar[str] = BILL_COM
     organisation: Organisation
     headers: dict[str, str] = field(default_factory=dict)
     unit: Unit = field(default_factory=Unit)
@@ -386,6 +389,18 @@ def bill_detail(*, call: Call, bill_id: str) -> dict:
     if bill is None:
         raise _not_found("Bill")
     return bill.body
+
+
+def bill_documents_list(*, call: Call, bill_id: str) -> list[dict]:
+    """``GET /v3/documents/bills/{billId}``: the documents uploaded to a bill (the real answer's shape beyond
+    ``id``, ``name`` and ``createdTime`` is not known offline)."""
+    bill = _bills(call.organisation).filter(external_id=bill_id).first()
+    if bill is None:
+        raise _not_found("Bill")
+    return [
+        {"id": a.external_id, "name": a.file_name, "billId": bill_id, "createdTime": _timestamp(a.created_at)}
+        for a in bill.attachments.all()
+    ]
 
 
 def bill_document_upload(*, call: Call, bill_id: str, name: str | None, content: bytes, content_type: str) -> dict:

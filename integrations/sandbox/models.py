@@ -203,16 +203,25 @@ class FaultMode(models.TextChoices):
     RATE_LIMIT = "rate_limit", "429 Too Many Requests"
     SERVER_ERROR = "server_error", "500 Internal Server Error"
     TIMEOUT = "timeout", "Slow answer, then 504"
+    SLOW_WORK = "slow_work", "A write takes its time, then is done and answered"
+    LOST_ANSWER = "lost_answer", "A write is done, then the connection drops"
+    SLOW_ANSWER = "slow_answer", "A write is done, then answered after the client's timeout"
     EXPIRE_TOKENS = "expire_tokens", "Expire every current access token (once)"
     REVOKE_REFRESH = "revoke_refresh", "Revoke every current refresh token (once)"
 
 
 class Fault(models.Model):
+    """One provider's switch. Its draws are numbered: draw ``n`` under ``seed`` always comes out the same, so
+    a run's faults can be replayed by setting the switch again with the seed it reported."""
+
     provider = models.CharField(max_length=32, choices=Provider.choices, unique=True)
     mode = models.CharField(max_length=20, choices=FaultMode.choices, default=FaultMode.NONE)
     rate = models.FloatField(default=1.0)
     retry_after = models.PositiveIntegerField(default=1)
     remaining = models.PositiveIntegerField(null=True, blank=True)
+    seed = models.BigIntegerField(default=0)
+    draws = models.PositiveBigIntegerField(default=0, help_text="How many calls have drawn since the switch was set.")
+    delay = models.FloatField(null=True, blank=True, help_text="Seconds a slow mode waits; null: its default.")
     updated_at = models.DateTimeField()
 
     def __str__(self):

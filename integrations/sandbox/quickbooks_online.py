@@ -8,7 +8,7 @@
 - ``GET …/{entity}/{id}``, ``GET …/query?query=select * from Vendor where DisplayName = '…'``
   (also ``POST …/query`` with the statement as the body; ``=``, ``like`` and ``in`` joined by ``and``,
   ``STARTPOSITION``, ``MAXRESULTS``, ``count(*)``), ``POST …/upload`` (multipart ``file_metadata_01``
-  + ``file_content_01``, …).
+  + ``file_content_01``, …; ``?requestid=`` makes it idempotent too).
 - Names are unique across vendors and customers: a clash answers 6240 (Duplicate Name Exists).
 - Limits per realm: 500 calls a minute, 10 at once → 429 (code 3001) with ``Retry-After``.
 - Reference rule: a document's ``reference`` is its ``PrivateNote``.
@@ -22,6 +22,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import ClassVar
 from zoneinfo import ZoneInfo
 
 from django.db import transaction
@@ -147,6 +148,7 @@ def _fault_error(hit: faults.FaultHit) -> SandboxError:
 
 @dataclass
 class Call:
+    provider: ClassVar[str] = QBO
     grant: Grant
     organisation: Organisation
     headers: dict[str, str] = field(default_factory=dict)
@@ -707,9 +709,20 @@ class UploadPart:
     content: bytes
 
 
-def upload(*, call: Call, parts: list[UploadPart]) -> dict:
+def upload(*, call: Call, parts: list[UploadPart], request_id: str = "") -> tuple[int, dict, bool]:
+    """``POST …/upload``: an Attachable per part, linked to the documents its metadata names. With a
+    ``requestid``, a replay gets the first answer and attaches nothing again."""
     if not parts:
         raise _required("file_content_01")
+    _request_id_check(request_id)
+
+    def run() -> tuple[int, dict]:  # in the replay's transaction
+        return 200, _upload(call, parts)
+
+    return idempotency.replay_or_run(provider=QBO, organisation=call.organisation, key=request_id, run=run)
+
+
+def _upload(call: Call, parts: list[UploadPart]) -> dict:
     answers = []
     with transaction.atomic():
         for part in parts:

@@ -58,11 +58,22 @@ def record_document(
     return document
 
 
-def set_fault(provider: str, mode: str, rate: float = 1.0, retry_after: int = 1, count: int | None = None) -> dict:
-    """Switch ``provider``'s fault: ``none``, ``rate_limit``, ``server_error``, ``timeout`` (per call,
-    drawn with probability ``rate``, at most ``count`` times), or ``expire_tokens`` /
-    ``revoke_refresh`` (once, at once). Raises ValueError on a bad argument; answers the new state."""
-    return faults.fault_set(provider, mode, rate=rate, retry_after=retry_after, count=count)
+def set_fault(
+    provider: str,
+    mode: str,
+    rate: float = 1.0,
+    retry_after: int = 1,
+    count: int | None = None,
+    *,
+    seed: int | None = None,
+    delay: float | None = None,
+) -> dict:
+    """Switch ``provider``'s fault: ``none``, ``rate_limit``, ``server_error``, ``timeout`` (per call),
+    ``slow_work``, ``lost_answer``, ``slow_answer`` (per write), each drawn with probability ``rate`` from
+    ``seed`` (random when None; the state reports it), at most ``count`` times, waiting ``delay`` seconds where
+    the mode waits; or ``expire_tokens`` / ``revoke_refresh`` (once, at once). Raises ValueError on a bad
+    argument; answers the new state."""
+    return faults.fault_set(provider, mode, rate=rate, retry_after=retry_after, count=count, seed=seed, delay=delay)
 
 
 def sandbox_reset() -> None:

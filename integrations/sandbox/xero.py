@@ -23,6 +23,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import ClassVar
 from urllib.parse import quote
 
 from django.conf import settings
@@ -143,6 +144,7 @@ def _fault_check() -> None:
 
 @dataclass
 class Call:
+    provider: ClassVar[str] = XERO
     grant: Grant
     organisation: Organisation | None
     headers: dict[str, str] = field(default_factory=dict)
@@ -863,6 +865,11 @@ def invoices_list(*, call: Call, where: str | None, ids: str | None, numbers: st
         wanted = {n.strip() for n in numbers.split(",")}
         items = [i for i in items if i["InvoiceNumber"] in wanted]
     return _envelope(call, "Invoices", _page(_filter(items, where), page))
+
+
+def bank_transactions_list(*, call: Call, where: str | None, page: str | None) -> dict:
+    items = [d.body for d in _documents(call, BANK_TRANSACTION_TYPES)]
+    return _envelope(call, "BankTransactions", _page(_filter(items, where), page))
 
 
 def invoice_detail(*, call: Call, invoice_id: str) -> dict:

@@ -50,3 +50,23 @@ def make_item(business, kind="cost", contact="Paper Co", ready=True, **extra):
 @pytest.fixture
 def item_factory():
     return make_item
+
+
+@pytest.fixture
+def messages(monkeypatch) -> list[list[str]]:
+    """Task messages sent on commit: one list of job ids per message."""
+    sent: list[list[str]] = []
+    monkeypatch.setattr("publishing.pipeline._send", lambda ids, queue: sent.append(list(ids)))
+    return sent
+
+
+@pytest.fixture
+def bill_com(client, world):
+    """Xero (main) and Bill.com connected through the real flows, Bill.com the default publishing integration."""
+    from integrations.services import publishing_defaults_set
+    from tests.conftest import bill_com_connect, oauth_connect
+
+    oauth_connect(client, world.a, world.users["business_admin"], "xero")
+    connection = bill_com_connect(world.a, world.users["business_admin"])
+    publishing_defaults_set(business=world.a, actor=None, default_publishing_connection=connection.id)
+    return connection

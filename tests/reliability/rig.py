@@ -4,6 +4,7 @@ connections made through the real flows, items seeded set-based, and the checks 
 from __future__ import annotations
 
 import os
+import random
 import socket
 import uuid
 from collections import Counter
@@ -20,6 +21,7 @@ from django.db.models import Count
 
 from accounts.models import Business, BusinessRole, User
 from integrations.models import Connection
+from integrations.sandbox.services import set_fault
 from publishing.models import Item, ItemState, PublishJob
 from publishing.resolution import items_reresolve
 from publishing.services import supplier_get_or_create
@@ -73,6 +75,7 @@ class Rig:
     extra_env: dict[str, str] = field(default_factory=dict)
     stack: Stack | None = None
     businesses: list[Business] = field(default_factory=list)
+    seeds: dict[str, int] = field(default_factory=dict)
 
     # ------------------------------------------------------------------ set-up
 
@@ -124,6 +127,19 @@ class Rig:
         self.businesses.append(membership.business)
         return membership.business, membership.user
 
+    # ------------------------------------------------------------------ faults
+
+    def fault(self, provider: str, mode: str, *, rate: float = 0.2, **options) -> int:
+        """Switch a sandbox fault with a seed, printed (pytest shows it with a failure) and in every report.
+        ``RELIABILITY_SEED`` replays a run; otherwise the seed is random among those whose first
+        ``EARLY_DRAWS`` draws fire at least once, so that a test that asserts its fault fired cannot miss by
+        luck."""
+        seed = fault_seed(provider, rate)
+        set_fault(provider, mode, rate=rate, seed=seed, **options)
+        self.seeds[f"{provider} {mode}"] = seed
+        print(f"fault {provider} {mode} at {rate:.0%}: seed {seed} (replay with RELIABILITY_SEED={seed})")
+        return seed
+
     # ------------------------------------------------------------------ what the tests wait for and check
 
     def counts(self) -> str:
@@ -147,7 +163,8 @@ class Rig:
         failed = PublishJob.all_tenants.filter(business_id__in=[b.pk for b in self.businesses], status="failed")
         errors = [f"  failed: {error}" for error in failed.values_list("last_error", flat=True).distinct()[:5]]
         logs = self.stack.logs() if self.stack is not None else ""
-        return "\n".join([f"{self.counts()} (now {now:%H:%M:%S})", *stuck, *errors, logs])
+        seeds = [f"fault seeds: {self.seeds} (RELIABILITY_SEED replays one)"] if self.seeds else []
+        return "\n".join([f"{self.counts()} (now {now:%H:%M:%S})", *seeds, *stuck, *errors, logs])
 
     def wait(self, condition, *, timeout: float, what: str) -> None:
         wait_for(condition, timeout=timeout, what=what, report=self.report)
@@ -164,29 +181,85 @@ class Rig:
         self.wait(lambda: self.published(items) >= at_least, timeout=timeout, what=f"{at_least} items to be published")
         return self.published(items)
 
-    def references(self, provider: str) -> Counter:
-        """How many documents the sandbox received for each reference (our item id), over HTTP."""
+    def documents(self, provider: str) -> list[dict]:
+        """Every document the sandbox received for ``provider`` (each test starts with an empty sandbox), over
+        HTTP: with our reference or without one."""
         response = httpx.get(
             f"{self.live_url}/sandbox/{provider}/documents/",
             headers={"Authorization": f"Bearer {self.settings.SANDBOX_TOKEN}"},
             timeout=60,
         )
         response.raise_for_status()
-        return Counter(d["reference"] for d in response.json())
+        return response.json()
+
+    def references(self, provider: str) -> Counter:
+        """How many documents the sandbox received for each reference (our item id)."""
+        return Counter(d["reference"] for d in self.documents(provider))
 
     def assert_published_exactly_once(self, items: list[Item], provider: str | dict) -> None:
-        """Every item ``published`` in the database and exactly one document per item in its provider."""
+        """Every item ``published`` in the database, to a connection of the provider that holds its document, under
+        that document's id; exactly one document per item in its provider (and its attachment once); and no other
+        document in those providers: every document they hold is counted, not only those carrying our reference."""
         ids = [i.pk for i in items]
-        states = Counter(Item.all_tenants.filter(pk__in=ids).values_list("state", flat=True))
+        rows = {
+            row["pk"]: row
+            for row in Item.all_tenants.filter(pk__in=ids).values(
+                "pk", "state", "external_id", "attachment", "integration__provider"
+            )
+        }
+        states = Counter(row["state"] for row in rows.values())
         assert states == {ItemState.PUBLISHED: len(ids)}, f"not every item was published: {dict(states)}"
         providers = provider if isinstance(provider, dict) else dict.fromkeys(ids, provider)
-        received = {p: self.references(p) for p in set(providers.values())}
+        held = {p: self.documents(p) for p in set(providers.values())}
+        received = {p: Counter(d["reference"] for d in documents) for p, documents in held.items()}
         missing = [str(i) for i in ids if received[providers[i]][str(i)] == 0]
         doubled = {str(i): received[providers[i]][str(i)] for i in ids if received[providers[i]][str(i)] > 1}
         assert not missing, f"{len(missing)} items never reached the provider, e.g. {missing[:3]}"
         assert not doubled, (
             f"{len(doubled)} items reached the provider more than once, e.g. {list(doubled.items())[:3]}"
         )
+        for name, documents in held.items():
+            ours = {str(i) for i in ids if providers[i] == name}
+            strangers = [d for d in documents if d["reference"] not in ours]
+            assert not strangers, (
+                f"{name} holds {len(strangers)} documents that are no item's of this run (a duplicate without our "
+                f"reference?), e.g. {strangers[:2]}"
+            )
+            assert len(documents) == len(ours), f"{name} holds {len(documents)} documents for {len(ours)} items"
+        document_of = {d["reference"]: d for documents in held.values() for d in documents}
+        incoherent = [
+            (str(pk), row["integration__provider"], row["external_id"], document_of[str(pk)]["id"])
+            for pk, row in rows.items()
+            if row["integration__provider"] != providers[pk]
+            or row["external_id"].lower() != document_of[str(pk)]["id"].lower()
+        ]
+        assert not incoherent, (
+            f"{len(incoherent)} items name another integration or document than the one holding theirs "
+            f"(item, its integration, its external id, the document's id), e.g. {incoherent[:3]}"
+        )
+        attachments = Counter(
+            (providers[pk], len(document_of[str(pk)]["attachments"]))
+            for pk, row in rows.items()
+            if len(document_of[str(pk)]["attachments"]) != (1 if row["attachment"] else 0)
+        )
+        assert not attachments, (
+            f"documents with a wrong number of attachments ((provider, count): documents): {attachments}"
+        )
+
+
+EARLY_DRAWS = 8
+
+
+def fault_seed(provider: str, rate: float) -> int:
+    """``RELIABILITY_SEED`` if set; else a random seed whose first EARLY_DRAWS draws fire at least once."""
+    from integrations.sandbox.faults import draw
+
+    if os.environ.get("RELIABILITY_SEED"):
+        return int(os.environ["RELIABILITY_SEED"])
+    while True:
+        seed = random.randrange(2**31)  # noqa: S311 - a fault pattern, not a secret
+        if rate <= 0 or any(draw(seed, provider, n) < rate for n in range(1, EARLY_DRAWS + 1)):
+            return seed
 
 
 def consent_org(client, authorize_url: str, organisation_id: str) -> str:
@@ -233,11 +306,26 @@ def reconnect_oauth(client, business: Business, user: User, connection: Connecti
     assert landed.status_code == 302, landed.content
 
 
-def seed_items(business: Business, n: int, *, provider: str) -> list[Item]:
-    """``n`` ready costs, inserted in one statement and resolved to an integration by the real rules
-    (``provider`` only picks a category its sandbox knows)."""
-    contact = supplier_get_or_create(business=business, name="Office Supplies Co")
+PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+
+
+def seed_items(
+    business: Business,
+    n: int,
+    *,
+    provider: str,
+    attachments: bool = False,
+    supplier: str = "Office Supplies Co",
+    **fields,
+) -> list[Item]:
+    """``n`` ready costs of ``supplier``, inserted in one statement and resolved to an integration by the real rules
+    (``provider`` only picks a category its sandbox knows); with ``attachments``, each has a PDF of its own."""
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+
+    contact = supplier_get_or_create(business=business, name=supplier)
     day = date(2026, 11, 2)
+    first = Item.objects.for_business(business).count()  # invoice numbers stay unique in the business
     items = [
         Item(
             business=business,
@@ -250,9 +338,16 @@ def seed_items(business: Business, n: int, *, provider: str) -> list[Item]:
             total=Decimal("120.00"),
             tax=Decimal("20.00"),
             category=CATEGORY[provider],
+            **fields,
         )
-        for i in range(n)
+        for i in range(first, first + n)
     ]
+    for number, item in enumerate(items):
+        if attachments:
+            item.attachment.name = default_storage.save(
+                f"attachments/rel/{business.pk.hex[:6]}-{number:05d}.pdf",
+                ContentFile(PDF + item.invoice_number.encode()),
+            )
     Item.objects.bulk_create(items)
     items_reresolve(business=business, where="i.integration_id IS NULL", reason="Seeded")
     return items

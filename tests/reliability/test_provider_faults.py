@@ -3,7 +3,6 @@
 import pytest
 from django.db.models import Count
 
-from integrations.sandbox.services import set_fault
 from integrations.services import publishing_defaults_set
 from publishing.models import PublishAttempt
 from publishing.pipeline import items_publish
@@ -31,9 +30,9 @@ def test_faults_on_one_call_in_five_lose_nothing_and_double_nothing(rig, client)
     publishing_defaults_set(business=business, actor=admin, default_publishing_connection=bill.id)
     plan.append((business, admin, "bill_com", 50))
 
-    set_fault("xero", "rate_limit", rate=0.2, retry_after=1)
-    set_fault("quickbooks_online", "server_error", rate=0.2)
-    set_fault("bill_com", "timeout", rate=0.2)
+    rig.fault("xero", "rate_limit", rate=0.2, retry_after=1)  # seeded: printed, and replayed with RELIABILITY_SEED
+    rig.fault("quickbooks_online", "server_error", rate=0.2)
+    rig.fault("bill_com", "timeout", rate=0.2)
 
     provider_of = {}
     batches = []

@@ -100,16 +100,25 @@ class HttpProviderClient:
                 return outcomes + [error] * (len(docs) - len(outcomes))
         return outcomes
 
+    def earlier_document(self, doc) -> ExternalRef | None:
+        """The document an earlier publish job of this item made (``doc.sent_before``), found in the ledger by our
+        reference: that job's request went under another idempotency key than this one's. Clients of providers
+        with keys override this; None: there is none, create it."""
+        return None
+
     def _split_creates(self, docs: list, build) -> tuple[list[Outcome | None], list[tuple[int, object, object]]]:
-        """The first step of a batch client's ``publish_many``: updates are published one by one now, and each
-        create becomes ``(index, doc, build(doc))`` for the batch request. A ValidationError raised by either is
-        that document's own outcome; the outcomes of the creates are left to fill in."""
+        """The first step of a batch client's ``publish_many``: updates are published one by one now, a document
+        an earlier job made is found again, and each other create becomes ``(index, doc, build(doc))`` for the
+        batch request. A ValidationError raised by any is that document's own outcome; the outcomes of the creates
+        are left to fill in."""
         outcomes: list[Outcome | None] = [None] * len(docs)
         creates = []
         for index, doc in enumerate(docs):
             try:
                 if doc.external_id:
                     outcomes[index] = self.publish(doc)
+                elif doc.sent_before and (found := self.earlier_document(doc)) is not None:
+                    outcomes[index] = found
                 else:
                     creates.append((index, doc, build(doc)))
             except ValidationError as exc:

@@ -2,7 +2,7 @@
 
 Bill.com has no idempotency key, so when an earlier attempt may have made a bill, it is looked up by
 invoice number before one is created, and our item id travels in the bill's ``description`` to tell our
-bill from a lookalike.
+bill from a lookalike. A bill found again gets its attachment only if it has no document of that name yet.
 """
 
 from __future__ import annotations
@@ -53,9 +53,13 @@ class BillComClient(HttpProviderClient):
         stored.save(update_fields=["credentials"])
         return session["sessionId"]
 
-    def call(self, method: str, path: str, **kwargs) -> httpx.Response:
+    def call(self, method: str, path: str, *, headers: dict | None = None, **kwargs) -> httpx.Response:
         session_id = self.connection.credentials.get("session_id") or self._login()
-        headers = {"devKey": self.connection.credentials.get("dev_key", ""), "Accept": "application/json"}
+        headers = {
+            "devKey": self.connection.credentials.get("dev_key", ""),
+            "Accept": "application/json",
+            **(headers or {}),
+        }
         try:
             return self.send(method, self.url(path), headers={**headers, "sessionId": session_id}, **kwargs)
         except AuthError:
@@ -99,8 +103,17 @@ class BillComClient(HttpProviderClient):
             ],
         }
 
+    def has_document(self, bill_id: str, name: str) -> bool:
+        """Whether the bill already carries a document of this name (an earlier attempt's upload)."""
+        found = self.call("GET", f"/documents/bills/{bill_id}").json()
+        rows = found.get("results", []) if isinstance(found, dict) else found
+        return any(isinstance(row, dict) and row.get("name") == name for row in rows or [])
+
     def _published(self, doc: PublishDocument, bill: dict, *, created: bool) -> ExternalRef:
-        if created and doc.attachment is not None:
+        """A bill made now, or by an earlier attempt: its attachment uploaded once (Bill.com keeps every upload,
+        so a bill found again gets the file only if the earlier attempt did not get as far)."""
+        attach = doc.attachment is not None and (created or not self.has_document(bill["id"], doc.attachment.filename))
+        if attach:
             self.call(
                 "POST",
                 f"/documents/bills/{bill['id']}",

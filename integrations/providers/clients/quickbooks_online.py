@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import uuid
 from decimal import Decimal
 from functools import cached_property
 
@@ -108,6 +109,27 @@ class QuickBooksOnlineClient(OAuthProviderClient):
             "AccountBasedExpenseLineDetail": {"AccountRef": {"value": self.account_id(doc.category)}},
         }
 
+    @staticmethod
+    def entity(doc: PublishDocument) -> str:
+        if doc.kind == "sales":
+            return "Invoice"
+        return "Purchase" if doc.publish_as == "purchase" else "Bill"
+
+    def earlier_document(self, doc: PublishDocument) -> ExternalRef | None:
+        """By its number (or, without one, its date), told apart by our reference in ``PrivateNote`` (which the
+        query language cannot filter on). Its attachment goes up again under the upload's own requestid, which
+        replays the earlier upload if there was one."""
+        entity = self.entity(doc)
+        column, value = ("DocNumber", doc.invoice_number[:21]) if doc.invoice_number else ("TxnDate", str(doc.date))
+        escaped = value.replace("\\", "\\\\").replace("'", "\\'")
+        statement = f"select * from {entity} where {column} = '{escaped}' MAXRESULTS 1000"  # noqa: S608 - Intuit's query language, escaped
+        row = next((r for r in self.query(statement).get(entity) or [] if r.get("PrivateNote") == doc.reference), None)
+        if row is None:
+            return None
+        if doc.attachment is not None:
+            self.upload(entity, row["Id"], doc)
+        return ExternalRef(external_id=row["Id"], url=self.document_url(entity, row["Id"]))
+
     def body_for(self, doc: PublishDocument) -> tuple[str, dict]:
         if doc.kind == "sales":
             customer = self.entity_id("Customer", doc.contact_name)
@@ -148,6 +170,8 @@ class QuickBooksOnlineClient(OAuthProviderClient):
         return "Bill", body
 
     def publish(self, doc: PublishDocument) -> ExternalRef:
+        if doc.sent_before and not doc.external_id and (found := self.earlier_document(doc)) is not None:
+            return found
         entity, body = self.body_for(doc)
         params = {"minorversion": MINOR_VERSION, "requestid": request_key([doc])[:50]}
         if doc.external_id:
@@ -214,7 +238,11 @@ class QuickBooksOnlineClient(OAuthProviderClient):
             "file_metadata_01": (None, json.dumps(metadata), "application/json"),
             "file_content_01": (doc.attachment.filename, doc.attachment.content, doc.attachment.content_type),
         }
-        self.call("POST", self.company("/upload"), params={"minorversion": MINOR_VERSION}, files=files)
+        # Under a requestid of its own (the item's key, the document): sent again after a lost answer or with
+        # its batch's retry, the upload is a replay, not a second attachment.
+        key = uuid.uuid5(uuid.NAMESPACE_URL, f"upload:{doc.idempotency_key}:{entity}:{external_id}").hex
+        params = {"minorversion": MINOR_VERSION, "requestid": key}
+        self.call("POST", self.company("/upload"), params=params, files=files)
 
     def document_url(self, entity: str, external_id: str) -> str:
         return f"{http.endpoint('quickbooks_online', 'app')}/app/{entity.lower()}?txnId={external_id}"

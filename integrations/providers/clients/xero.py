@@ -130,12 +130,24 @@ class XeroClient(OAuthProviderClient):
             transaction["BankTransactionID"] = doc.external_id
         return {"BankTransactions": [transaction]}
 
+    @staticmethod
+    def collection(doc: PublishDocument) -> str:
+        return "BankTransactions" if doc.kind != "sales" and doc.publish_as == "spend_money" else "Invoices"
+
     def _element(self, doc: PublishDocument) -> tuple[str, dict]:
         """The collection a document goes to (Invoices or BankTransactions) and its element there."""
         contact_id = self.contact_id(doc.contact_name)
-        if doc.kind != "sales" and doc.publish_as == "spend_money":
+        if self.collection(doc) == "BankTransactions":
             return "BankTransactions", self.spend_body(doc, contact_id)["BankTransactions"][0]
         return "Invoices", self.invoice_body(doc, contact_id)["Invoices"][0]
+
+    def earlier_document(self, doc: PublishDocument) -> ExternalRef | None:
+        """By our reference (the item id, which Xero keeps in ``Reference``); a voided or deleted one does not
+        count. Its attachment goes up again under the same file name, which Xero replaces, not adds."""
+        collection = self.collection(doc)
+        found = self.call("GET", self.api(f"/{collection}"), params={"where": f'Reference=="{doc.reference}"'})
+        rows = [row for row in found.json().get(collection) or [] if row.get("Status") not in ("DELETED", "VOIDED")]
+        return self._published(doc, collection, rows[0]) if rows else None
 
     def _published(self, doc: PublishDocument, collection: str, row: dict) -> ExternalRef:
         """A created or updated document: its attachment uploaded (on create), and where it lives."""
@@ -155,6 +167,8 @@ class XeroClient(OAuthProviderClient):
         return [e.get("Message") for e in row.get("ValidationErrors", []) if e.get("Message")]
 
     def publish(self, doc: PublishDocument) -> ExternalRef:
+        if doc.sent_before and not doc.external_id and (found := self.earlier_document(doc)) is not None:
+            return found
         collection, element = self._element(doc)
         # PUT creates (with an Idempotency-Key: a replay returns the first answer); POST updates.
         method = "POST" if doc.external_id else "PUT"

@@ -64,8 +64,10 @@ def bill(request: HttpRequest, call, bill_id: str) -> HttpResponse:
     return respond(bill_com.bill_detail(call=call, bill_id=bill_id))
 
 
-@api_view(_guard, "POST")
+@api_view(_guard, "GET", "POST")
 def bill_document(request: HttpRequest, call, bill_id: str) -> HttpResponse:
+    if request.method == "GET":
+        return respond(bill_com.bill_documents_list(call=call, bill_id=bill_id))
     upload = next(iter(request.FILES.values()), None) if request.content_type == "multipart/form-data" else None
     content = upload.read() if upload else request.body
     content_type = (upload.content_type if upload else request.content_type) or ""

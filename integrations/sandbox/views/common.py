@@ -14,7 +14,7 @@ from django.views.decorators.http import require_http_methods
 
 from integrations.sandbox import selectors, services
 from integrations.sandbox.errors import SandboxError
-from integrations.sandbox.faults import fault_state
+from integrations.sandbox.faults import answer, fault_state, write_draw
 from integrations.sandbox.models import Provider
 
 
@@ -61,19 +61,23 @@ def sandbox_view(*methods: str):
 def api_view(guard: Callable[..., AbstractContextManager], *methods: str):
     """Like :func:`sandbox_view`, and the call runs inside ``guard(request, **kwargs)`` (token or
     session, tenant, faults, rate limits), which hands the view a ``call``; its headers (rate-limit
-    remaining counts) go on every answer."""
+    remaining counts) go on every answer. A write's own faults (``slow_work``, ``lost_answer``,
+    ``slow_answer``) are drawn here, inside the guard's concurrency slot, around the view's work."""
 
     def decorate(view):
         @sandbox_view(*methods)
         @wraps(view)
         def wrapper(request, *args, **kwargs):
             with guard(request, **kwargs) as call:
+                hit = write_draw(call.provider, request.method)
                 try:
                     response = view(request, call, *args, **kwargs)
                 except SandboxError as error:
                     response = error_response(error)
                 for name, value in call.headers.items():
                     response[name] = value
+                if hit is not None and response.status_code < 400:
+                    response = answer(hit, request, response)  # the work is done: lose or delay its answer
                 return response
 
         return wrapper
@@ -149,6 +153,8 @@ def faults(request: HttpRequest, provider: str) -> HttpResponse:
             rate=payload.get("rate", 1.0),
             retry_after=payload.get("retry_after", 1),
             count=payload.get("count"),
+            seed=payload.get("seed"),
+            delay=payload.get("delay"),
         )
     except ValueError as error:
         raise SandboxError(400, {"error": str(error)}) from None

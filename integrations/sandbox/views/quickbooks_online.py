@@ -51,4 +51,4 @@ def upload(request: HttpRequest, call, realm_id: str) -> HttpResponse:
                 content=content.read(),
             )
         )
-    return respond(qbo.upload(call=call, parts=parts))
+    return respond_saved(qbo.upload(call=call, parts=parts, request_id=request.GET.get("requestid", "")))

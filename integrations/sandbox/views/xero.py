@@ -81,8 +81,12 @@ def invoice(request: HttpRequest, call, invoice_id: str) -> HttpResponse:
     return respond(xero.invoice_detail(call=call, invoice_id=invoice_id))
 
 
-@api_view(_guard, "PUT", "POST")
+@api_view(_guard, "GET", "PUT", "POST")
 def bank_transactions(request: HttpRequest, call) -> HttpResponse:
+    if request.method == "GET":
+        return respond(
+            xero.bank_transactions_list(call=call, where=request.GET.get("where"), page=request.GET.get("page"))
+        )
     return respond_saved(
         xero.bank_transactions_save(
             call=call,

@@ -123,6 +123,9 @@ def test_document_upload_to_a_bill(client, session):
     )
     assert response.status_code == 200 and response.json()["name"] == "invoice.pdf"
     assert Document.objects.get(provider="bill_com").attachments.get().size == 8
+    listed = call(client, session, "GET", f"/documents/bills/{bill['id']}").json()
+    assert [(d["name"], d["billId"]) for d in listed] == [("invoice.pdf", bill["id"])]
+    assert call(client, session, "GET", "/documents/bills/00nmissing").status_code == 404
     missing = client.post(
         f"{V3}/documents/bills/00nmissing?name=a.pdf", data=b"x", content_type="application/pdf", headers=session
     )

@@ -187,6 +187,27 @@ def test_upload_attaches_a_file_to_a_bill(client, qbo):
     assert refused.json()["Fault"]["Error"][0]["code"] == "2500"
 
 
+def test_an_upload_under_a_requestid_attaches_once(client, qbo):
+    supplier = vendor(client, qbo)
+    created = post(client, qbo, "bill", bill_body(supplier["Id"])).json()["Bill"]
+    metadata = {"AttachableRef": [{"EntityRef": {"type": "Bill", "value": created["Id"]}}], "FileName": "bill.pdf"}
+
+    def upload():
+        return client.post(
+            f"{base(qbo)}/upload?requestid=upload-1",
+            {
+                "file_metadata_01": json.dumps(metadata),
+                "file_content_01": SimpleUploadedFile("bill.pdf", b"%PDF-1.4 bill", "application/pdf"),
+            },
+            headers={"Authorization": qbo.bearer},
+        )
+
+    first, again = upload(), upload()
+    assert first.status_code == again.status_code == 200
+    assert again["X-Sandbox-Idempotent-Replay"] == "true" and again.json() == first.json()
+    assert Document.objects.get(provider="quickbooks_online").attachments.count() == 1
+
+
 def test_rate_limit_per_realm_answers_429(client, qbo, monkeypatch):
     monkeypatch.setattr(quickbooks_online, "MINUTE_LIMIT", 3)
     statuses = [get(client, qbo, "/query?query=" + quote("select * from Account")).status_code for _ in range(4)]

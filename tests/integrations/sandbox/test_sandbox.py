@@ -16,7 +16,17 @@ def set_fault(client, provider, **body):
 
 def test_rate_limit_fault_answers_429_with_retry_after(client, xero):
     state = set_fault(client, "xero", mode="rate_limit", retry_after=7).json()
-    assert state == {"provider": "xero", "mode": "rate_limit", "rate": 1.0, "retry_after": 7, "count": None}
+    assert state == {
+        "provider": "xero",
+        "mode": "rate_limit",
+        "rate": 1.0,
+        "retry_after": 7,
+        "count": None,
+        "seed": state["seed"],  # none was given: a random one, reported so that the run can be replayed
+        "draws": 0,
+        "delay": None,
+    }
+    assert isinstance(state["seed"], int)
     limited = xero_call(client, xero, "GET", "/Accounts")
     assert limited.status_code == 429 and limited["Retry-After"] == "7"
     assert limited["X-Rate-Limit-Problem"] == "minute"
@@ -33,7 +43,7 @@ def test_server_error_fault_fires_count_times_then_stops(client, xero):
 
 def test_fault_rate_is_a_draw_per_call(client, xero, monkeypatch):
     draws = iter([0.1, 0.9, 0.49, 0.5])
-    monkeypatch.setattr(faults, "draw", lambda: next(draws))
+    monkeypatch.setattr(faults, "draw", lambda seed, provider, number: next(draws))
     services.set_fault("xero", "server_error", rate=0.5)
     assert [xero_call(client, xero, "GET", "/Accounts").status_code for _ in range(4)] == [500, 200, 500, 200]
 
