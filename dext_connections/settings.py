@@ -376,6 +376,12 @@ CSP_FORM_ACTION_ORIGINS = sorted(
 )
 CSP_INLINE_STYLE_PATHS = ("/api/docs/",)
 OAUTH_STATE_MAX_AGE_SECONDS = env.int("OAUTH_STATE_MAX_AGE_SECONDS", default=900)
+# The ledgers' lists (integrations/lists/): synced on connect, every LISTS_SYNC_EVERY_HOURS and on demand; a run
+# passes over everything (and so sees what was deleted) at least every LISTS_FULL_SYNC_DAYS, else only changes; a
+# run that has not moved for LISTS_STALLED_SECONDS (its worker died) is picked up again.
+LISTS_SYNC_EVERY_HOURS = env.int("LISTS_SYNC_EVERY_HOURS", default=48)
+LISTS_FULL_SYNC_DAYS = env.int("LISTS_FULL_SYNC_DAYS", default=7)
+LISTS_STALLED_SECONDS = env.int("LISTS_STALLED_SECONDS", default=300)
 PROVIDER_HTTP_TIMEOUT_SECONDS = env.float("PROVIDER_HTTP_TIMEOUT_SECONDS", default=20.0)
 
 # QuickBooks Web Connector (/qbwc/). A body longer than QBWC_MAX_BODY_BYTES (by its Content-Length) is refused

@@ -144,3 +144,6 @@ class AuditLogEntry(TenantModel):
 
     def __str__(self) -> str:
         return f"{self.action} {self.object_type} {self.object_id}"
+
+
+from integrations.lists.models import ConnectionLists, ListEntry  # noqa: E402, F401 - the lists are models of this app
