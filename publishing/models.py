@@ -76,6 +76,16 @@ class SupplierRule(TenantModel):
     category = models.CharField(max_length=100, blank=True)
     tax_rate = models.CharField(max_length=100, blank=True)
     payment_method = models.CharField(max_length=100, blank=True)
+    # The same three as entries of the lists of the rule's integration (or of the default one when it names none).
+    category_entry = models.ForeignKey(
+        "integrations.ListEntry", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
+    )
+    tax_rate_entry = models.ForeignKey(
+        "integrations.ListEntry", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
+    )
+    payment_account_entry = models.ForeignKey(
+        "integrations.ListEntry", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
+    )
     paid = models.BooleanField(null=True, blank=True)
     due_in_days = models.PositiveIntegerField(null=True, blank=True)
     description = models.CharField(max_length=500, blank=True)
@@ -111,6 +121,18 @@ class Item(TenantModel):
     category = models.CharField(max_length=100, blank=True)
     tax_rate = models.CharField(max_length=100, blank=True)
     payment_method = models.CharField(max_length=100, blank=True)
+    # The coding as entries of the lists of the item's integration (DESIGN.md §9); the text fields above say the
+    # same in words (an entry's code, else its name) and keep what was asked for until it matches an entry. Not
+    # indexed: entries are never deleted, and every index is one more write per publish.
+    category_entry = models.ForeignKey(
+        "integrations.ListEntry", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
+    )
+    tax_rate_entry = models.ForeignKey(
+        "integrations.ListEntry", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
+    )
+    payment_account_entry = models.ForeignKey(
+        "integrations.ListEntry", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
+    )
     paid = models.BooleanField(default=False)
     description = models.CharField(max_length=500, blank=True)
     attachment = models.FileField(upload_to="attachments/%Y/%m/", blank=True)
