@@ -1,4 +1,5 @@
-"""Shared HTTP plumbing of the provider clients: one request path, one error mapping."""
+"""Shared HTTP plumbing of the provider clients: one request path, one error mapping, and the bearer-token client
+the OAuth providers' clients build on."""
 
 from __future__ import annotations
 
@@ -10,16 +11,16 @@ from email.utils import parsedate_to_datetime
 
 import httpx
 
-from integrations import http
+from integrations import http, tokens
 from integrations.providers.base import (
     AuthError,
     ExternalRef,
     ProviderError,
-    RateLimited,
+    ProviderRateLimited,
     TransientError,
     ValidationError,
 )
-from integrations.providers.clients.contacts import cached_lookup
+from integrations.providers.lookups import cached_lookup
 
 log = logging.getLogger(__name__)
 
@@ -129,7 +130,7 @@ class HttpProviderClient:
         return response.status_code == 401
 
     def send(self, method: str, url: str, *, headers: dict | None = None, **kwargs) -> httpx.Response:
-        """One HTTP call; every failure becomes AuthError, RateLimited, TransientError or ValidationError."""
+        """One HTTP call; every failure becomes AuthError, ProviderRateLimited, TransientError or ValidationError."""
         try:
             response = shared_http_client().request(method, url, headers=headers or {}, **kwargs)
         except httpx.TimeoutException:
@@ -137,7 +138,7 @@ class HttpProviderClient:
         except httpx.HTTPError as exc:
             raise TransientError(f"Could not reach {self.provider_name} ({exc.__class__.__name__}).") from None
         if response.status_code == 429:
-            raise RateLimited(f"{self.provider_name} asked us to slow down.", retry_after_seconds(response))
+            raise ProviderRateLimited(f"{self.provider_name} asked us to slow down.", retry_after_seconds(response))
         if self.is_auth_failure(response):
             raise AuthError(f"{self.provider_name} refused our authorisation.")
         if response.status_code >= 500:
@@ -145,3 +146,22 @@ class HttpProviderClient:
         if response.status_code >= 400:
             raise ValidationError(self.validation_message(response))
         return response
+
+
+class OAuthProviderClient(HttpProviderClient):
+    """An HTTP client that sends a bearer token, refreshing once when the provider says it expired."""
+
+    def extra_headers(self) -> dict:
+        return {}
+
+    def call(self, method: str, url: str, *, headers: dict | None = None, **kwargs) -> httpx.Response:
+        token = tokens.access_token(self.connection)
+        try:
+            return self.send(method, url, headers={**self._headers(token), **(headers or {})}, **kwargs)
+        except AuthError:
+            # An access token can die before its expiry (revoked, rotated elsewhere): refresh once.
+            token = tokens.refresh(self.connection, stale_access_token=token)
+            return self.send(method, url, headers={**self._headers(token), **(headers or {})}, **kwargs)
+
+    def _headers(self, token: str) -> dict:
+        return {"Authorization": f"Bearer {token}", "Accept": "application/json", **self.extra_headers()}

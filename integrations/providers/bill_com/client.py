@@ -17,9 +17,10 @@ import httpx
 from integrations import http
 from integrations.models import Connection
 from integrations.providers.base import AuthError, CredentialsRefused, ExternalRef, TransientError, ValidationError
-from integrations.providers.bill_com import login
-from integrations.providers.clients.base import HttpProviderClient, Outcome
+from integrations.providers.bill_com.endpoints import API, APP, V3_PATH
+from integrations.providers.bill_com.provider import login
 from integrations.providers.document import PublishDocument
+from integrations.providers.http_client import HttpProviderClient, Outcome
 
 
 def _quote(value: str) -> str:
@@ -30,7 +31,7 @@ class BillComClient(HttpProviderClient):
     provider_name = "Bill.com"
 
     def url(self, path: str) -> str:
-        return http.endpoint("bill_com", "api", f"/connect/v3{path}")
+        return http.url(API, f"{V3_PATH}{path}")
 
     def validation_message(self, response: httpx.Response) -> str:
         try:
@@ -121,9 +122,7 @@ class BillComClient(HttpProviderClient):
                 content=doc.attachment.content,
                 headers={"Content-Type": doc.attachment.content_type},
             )
-        return ExternalRef(
-            external_id=bill["id"], url=f"{http.endpoint('bill_com', 'app')}/Bill?id={quote(bill['id'])}"
-        )
+        return ExternalRef(external_id=bill["id"], url=f"{http.url(APP)}/Bill?id={quote(bill['id'])}")
 
     def earlier_bill(self, doc: PublishDocument) -> dict | None:
         """Only an item that an earlier attempt may have sent can have a bill already: look for it then."""

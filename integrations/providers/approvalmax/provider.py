@@ -1,6 +1,7 @@
 """ApprovalMax: OAuth 2.0; bills go into the company's approval workflow."""
 
 from integrations import http
+from integrations.providers.approvalmax.endpoints import API, ENDPOINTS, IDENTITY, OAUTH_REGISTRATION
 from integrations.providers.base import ItemKind
 from integrations.providers.oauth import OAuth2Provider
 
@@ -12,6 +13,9 @@ class ApprovalMax(OAuth2Provider):
     rate_limit_per_minute = 60
     max_concurrent = 5
     item_kinds = (ItemKind.COST, ItemKind.EXPENSE_CLAIM)
+    endpoints = ENDPOINTS
+    registration = OAUTH_REGISTRATION
+    authorize_base, authorize_path = IDENTITY, "/connect/authorize"
     scopes = (
         "openid",
         "offline_access",
@@ -19,22 +23,19 @@ class ApprovalMax(OAuth2Provider):
         "https://www.approvalmax.com/scopes/public_api/write",
     )
 
-    def authorize_endpoint(self) -> str:
-        return http.endpoint("approvalmax", "identity", "/connect/authorize")
-
     def token_endpoint(self) -> str:
-        return http.endpoint("approvalmax", "identity", "/connect/token")
+        return http.url(IDENTITY, "/connect/token")
 
     def revocation_endpoint(self) -> str:
-        return http.endpoint("approvalmax", "identity", "/connect/revocation")
+        return http.url(IDENTITY, "/connect/revocation")
 
     def organisations(self, *, token: dict, callback_params: dict) -> list[dict]:
-        response = self.bearer_get(http.endpoint("approvalmax", "api", "/api/v1/companies"), token)
+        response = self.bearer_get(http.url(API, "/api/v1/companies"), token)
         return [
             {"id": c["companyId"], "name": c.get("name") or c["companyId"]} for c in response.json().get("payload", [])
         ]
 
     def client(self, connection):
-        from integrations.providers.clients.approvalmax import ApprovalMaxClient
+        from integrations.providers.approvalmax.client import ApprovalMaxClient
 
         return ApprovalMaxClient(connection)

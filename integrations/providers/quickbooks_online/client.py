@@ -11,14 +11,16 @@ import httpx
 
 from integrations import http
 from integrations.providers.base import ExternalRef, ValidationError
-from integrations.providers.clients.base import Outcome
-from integrations.providers.clients.oauth_client import OAuthProviderClient
 from integrations.providers.document import PublishDocument, request_key
-from integrations.providers.quickbooks_online import MINOR_VERSION, QuickBooksOnline
-
-DUPLICATE_NAME = "6240"
-DEFAULT_SALES_ITEM = "1"  # "Services" in every new QuickBooks Online company
-DEFAULT_PAYMENT_ACCOUNT = "35"  # "Checking" in the QuickBooks sample company
+from integrations.providers.http_client import OAuthProviderClient, Outcome
+from integrations.providers.quickbooks_online.endpoints import (
+    API,
+    APP,
+    BATCH_REQUEST_SIZE,
+    DEFAULT_PAYMENT_ACCOUNT,
+    DEFAULT_SALES_ITEM,
+    MINOR_VERSION,
+)
 
 
 def fault_errors(body) -> list[dict]:
@@ -38,7 +40,7 @@ class QuickBooksOnlineClient(OAuthProviderClient):
     provider_name = "QuickBooks Online"
 
     def company(self, path: str) -> str:
-        return http.endpoint("quickbooks_online", "api", f"/v3/company/{self.connection.external_tenant_id}{path}")
+        return http.url(API, f"/v3/company/{self.connection.external_tenant_id}{path}")
 
     def validation_message(self, response: httpx.Response) -> str:
         try:
@@ -194,7 +196,7 @@ class QuickBooksOnlineClient(OAuthProviderClient):
             return super().publish_many(docs)
         outcomes, built = self._split_creates(docs, self.body_for)
         creates = [(index, doc, entity, body) for index, doc, (entity, body) in built]
-        size = QuickBooksOnline.request_size
+        size = BATCH_REQUEST_SIZE
         for start in range(0, len(creates), size):
             chunk = creates[start : start + size]
             request = {
@@ -245,4 +247,4 @@ class QuickBooksOnlineClient(OAuthProviderClient):
         self.call("POST", self.company("/upload"), params=params, files=files)
 
     def document_url(self, entity: str, external_id: str) -> str:
-        return f"{http.endpoint('quickbooks_online', 'app')}/app/{entity.lower()}?txnId={external_id}"
+        return f"{http.url(APP)}/app/{entity.lower()}?txnId={external_id}"

@@ -6,8 +6,7 @@ import httpx
 
 from integrations import http
 from integrations.providers.base import AuthKind, ConnectResult, CredentialsRefused, ItemKind, Provider, TransientError
-
-REQUIRED = ("organization_id", "dev_key", "username", "password")
+from integrations.providers.bill_com.endpoints import API, ENDPOINTS, REQUIRED_CREDENTIALS, V3_PATH
 
 
 def login(credentials: dict) -> dict:
@@ -20,7 +19,7 @@ def login(credentials: dict) -> dict:
     }
     try:
         with http.client() as client:
-            response = client.post(http.endpoint("bill_com", "api", "/connect/v3/login"), json=body)
+            response = client.post(http.url(API, f"{V3_PATH}/login"), json=body)
     except httpx.HTTPError as exc:
         raise TransientError(f"Could not reach Bill.com: {exc.__class__.__name__}.") from None
     if response.status_code >= 500:
@@ -42,12 +41,13 @@ class BillCom(Provider):
     max_concurrent = 3
     batch_size = 100  # POST /v3/bills/bulk
     item_kinds = (ItemKind.COST, ItemKind.EXPENSE_CLAIM)
+    endpoints = ENDPOINTS
 
     def connect_with_credentials(self, *, credentials: dict) -> ConnectResult:
-        missing = [f for f in REQUIRED if not str(credentials.get(f, "")).strip()]
+        missing = [f for f in REQUIRED_CREDENTIALS if not str(credentials.get(f, "")).strip()]
         if missing:
             raise CredentialsRefused(f"Missing: {', '.join(missing)}.")
-        clean = {f: str(credentials[f]).strip() for f in REQUIRED}
+        clean = {f: str(credentials[f]).strip() for f in REQUIRED_CREDENTIALS}
         session = login(clean)
         return ConnectResult(
             organisation_name=session.get("organizationName") or clean["organization_id"],
@@ -62,7 +62,7 @@ class BillCom(Provider):
         try:
             with http.client() as client:
                 response = client.post(
-                    http.endpoint("bill_com", "api", "/connect/v3/logout"),
+                    http.url(API, f"{V3_PATH}/logout"),
                     headers={"devKey": credentials.get("dev_key", ""), "sessionId": credentials["session_id"]},
                 )
         except httpx.HTTPError as exc:
@@ -71,6 +71,6 @@ class BillCom(Provider):
             raise TransientError(f"Bill.com answered {response.status_code}.")
 
     def client(self, connection):
-        from integrations.providers.clients.bill_com import BillComClient
+        from integrations.providers.bill_com.client import BillComClient
 
         return BillComClient(connection)

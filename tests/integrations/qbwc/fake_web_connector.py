@@ -20,8 +20,14 @@ from decimal import Decimal, InvalidOperation
 
 from lxml import etree
 
-from integrations.qbwc.credentials import PROVIDER_KEY, generate_web_connector_credentials, stored_credentials
-from integrations.qbwc.qbxml import BILL_REF_NUMBER_MAX, INVOICE_REF_NUMBER_MAX, MEMO_MAX, VENDOR_NAME_MAX
+from integrations.providers.quickbooks_desktop import QuickBooksDesktop
+from integrations.providers.quickbooks_desktop.qbxml import (
+    BILL_REF_NUMBER_MAX,
+    INVOICE_REF_NUMBER_MAX,
+    MEMO_MAX,
+    VENDOR_NAME_MAX,
+)
+from integrations.qbwc.credentials import generate_web_connector_credentials, stored_credentials
 from integrations.qbwc.soap import INTUIT_NS, OPERATIONS, SOAP_ENV_NS, XSD_NS, XSI_NS, parse_response
 from integrations.qbwc.xmlsafe import XMLRejected, clean_text, parse_xml
 
@@ -627,7 +633,7 @@ def create_web_connector_connection(*, business, status: str = "active"):
     generated = generate_web_connector_credentials(business_name=business.name)
     connection = Connection.objects.create(
         business=business,
-        provider=PROVIDER_KEY,
+        provider=QuickBooksDesktop.key,
         kind="main",
         status=status,
         external_tenant_id=generated["username"],

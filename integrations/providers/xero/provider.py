@@ -5,6 +5,7 @@ import time
 from integrations import http
 from integrations.providers.base import ItemKind
 from integrations.providers.oauth import OAuth2Provider
+from integrations.providers.xero.endpoints import API, ENDPOINTS, IDENTITY, LOGIN, OAUTH_REGISTRATION
 
 
 class Xero(OAuth2Provider):
@@ -16,6 +17,9 @@ class Xero(OAuth2Provider):
     batch_size = 50  # "up to ~50 documents per call"
     item_kinds = (ItemKind.COST, ItemKind.EXPENSE_CLAIM, ItemKind.SALES)
     publish_as_choices = (("bill", "Bill (accounts payable)"), ("spend_money", "Spend money"))
+    endpoints = ENDPOINTS
+    registration = OAUTH_REGISTRATION
+    authorize_base, authorize_path = LOGIN, "/identity/connect/authorize"
     scopes = (
         "openid",
         "profile",
@@ -27,17 +31,14 @@ class Xero(OAuth2Provider):
         "accounting.attachments",
     )
 
-    def authorize_endpoint(self) -> str:
-        return http.endpoint("xero", "login", "/identity/connect/authorize")
-
     def token_endpoint(self) -> str:
-        return http.endpoint("xero", "identity", "/connect/token")
+        return http.url(IDENTITY, "/connect/token")
 
     def revocation_endpoint(self) -> str:
-        return http.endpoint("xero", "identity", "/connect/revocation")
+        return http.url(IDENTITY, "/connect/revocation")
 
     def organisations(self, *, token: dict, callback_params: dict) -> list[dict]:
-        response = self.bearer_get(http.endpoint("xero", "api", "/connections"), token)
+        response = self.bearer_get(http.url(API, "/connections"), token)
         return [
             {
                 "id": c["tenantId"],
@@ -58,16 +59,16 @@ class Xero(OAuth2Provider):
         connection_id = token.get("xero_connection_id") or next(
             (
                 c.get("id")
-                for c in self.bearer_get(http.endpoint("xero", "api", "/connections"), token).json()
+                for c in self.bearer_get(http.url(API, "/connections"), token).json()
                 if c.get("tenantId") == external_tenant_id
             ),
             None,
         )
         if connection_id:
-            self.bearer_delete(http.endpoint("xero", "api", f"/connections/{connection_id}"), token)
+            self.bearer_delete(http.url(API, f"/connections/{connection_id}"), token)
         super().revoke(credentials=token, external_tenant_id=external_tenant_id)
 
     def client(self, connection):
-        from integrations.providers.clients.xero import XeroClient
+        from integrations.providers.xero.client import XeroClient
 
         return XeroClient(connection)

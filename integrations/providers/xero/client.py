@@ -11,11 +11,9 @@ import httpx
 
 from integrations import http
 from integrations.providers.base import ExternalRef, ValidationError
-from integrations.providers.clients.base import Outcome
-from integrations.providers.clients.oauth_client import OAuthProviderClient
 from integrations.providers.document import PublishDocument, request_key
-
-SPEND_BANK_ACCOUNT_CODE = "090"  # the demo company's business bank account
+from integrations.providers.http_client import OAuthProviderClient, Outcome
+from integrations.providers.xero.endpoints import ACCOUNTING_PATH, API, APP, SPEND_BANK_ACCOUNT_CODE
 
 
 def _money(value: Decimal) -> str:
@@ -26,7 +24,7 @@ class XeroClient(OAuthProviderClient):
     provider_name = "Xero"
 
     def api(self, path: str) -> str:
-        return http.endpoint("xero", "api", f"/api.xro/2.0{path}")
+        return http.url(API, f"{ACCOUNTING_PATH}{path}")
 
     def extra_headers(self) -> dict:
         return {"xero-tenant-id": self.connection.external_tenant_id}
@@ -229,7 +227,7 @@ class XeroClient(OAuthProviderClient):
         return outcomes
 
     def document_url(self, doc: PublishDocument, external_id: str, spend: bool) -> str:
-        app = http.endpoint("xero", "app")
+        app = http.url(APP)
         if spend:
             return f"{app}/Bank/ViewTransaction.aspx?bankTransactionID={external_id}"
         area = "AccountsReceivable" if doc.kind == "sales" else "AccountsPayable"

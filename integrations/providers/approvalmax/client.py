@@ -9,9 +9,10 @@ from __future__ import annotations
 from decimal import Decimal
 
 from integrations import http
+from integrations.providers.approvalmax.endpoints import API, APP
 from integrations.providers.base import ExternalRef, ValidationError
-from integrations.providers.clients.oauth_client import OAuthProviderClient
 from integrations.providers.document import PublishDocument
+from integrations.providers.http_client import OAuthProviderClient
 
 
 class ApprovalMaxClient(OAuthProviderClient):
@@ -19,7 +20,7 @@ class ApprovalMaxClient(OAuthProviderClient):
 
     def bills_url(self, suffix: str = "") -> str:
         company = self.connection.external_tenant_id
-        return http.endpoint("approvalmax", "api", f"/api/v1/companies/{company}/bills{suffix}")
+        return http.url(API, f"/api/v1/companies/{company}/bills{suffix}")
 
     def validation_message(self, response) -> str:
         try:
@@ -55,5 +56,5 @@ class ApprovalMaxClient(OAuthProviderClient):
             request = self.call("POST", self.bills_url(), json=body).json().get("payload") or {}
         if not request.get("requestId"):
             raise ValidationError("ApprovalMax answered without the request.")
-        app = http.endpoint("approvalmax", "app")
+        app = http.url(APP)
         return ExternalRef(external_id=request["requestId"], url=f"{app}/requests/{request['requestId']}")
