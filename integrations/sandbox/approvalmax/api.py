@@ -24,16 +24,34 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import timedelta
 from decimal import Decimal
 from typing import ClassVar
 
 from integrations.sandbox import clock, faults, oauth
 from integrations.sandbox.errors import SandboxError
 from integrations.sandbox.models import Document, Grant, Organisation, Provider
+from integrations.sandbox.oauth import Policy
 from integrations.sandbox.values import cents, number, parse_date, to_decimal
 
 APPROVALMAX = Provider.APPROVALMAX
-POLICY = oauth.POLICIES[APPROVALMAX]
+POLICY = Policy(
+    provider=APPROVALMAX,
+    name="ApprovalMax",
+    access_ttl=3600,
+    refresh_ttl=timedelta(days=30),
+    rotate_after=None,
+    grace=timedelta(0),  # one-time-use refresh tokens (IdentityServer's default; unsure for ApprovalMax)
+    token_type="Bearer",
+    secret_required=False,
+    multi_org=True,
+    jwt_access=True,
+    scope_descriptions={
+        "offline_access": "Keep access when you are not using the app",
+        "https://www.approvalmax.com/scopes/public_api/read": "Read your companies and requests",
+        "https://www.approvalmax.com/scopes/public_api/write": "Create, edit and submit requests",
+    },
+)
 _CURRENCY = re.compile(r"^[A-Z]{3}$")
 
 

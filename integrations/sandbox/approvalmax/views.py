@@ -1,8 +1,8 @@
-"""ApprovalMax's Public API stand-in (``/api/v1/…``); see :mod:`integrations.sandbox.approvalmax`."""
+"""ApprovalMax's Public API stand-in (``/api/v1/…``); see :mod:`integrations.sandbox.approvalmax.api`."""
 
 from django.http import HttpRequest, HttpResponse
 
-from integrations.sandbox import approvalmax
+from integrations.sandbox.approvalmax import api as approvalmax
 from integrations.sandbox.views.common import api_view, respond
 
 

@@ -2,7 +2,7 @@
 
 from django.http import HttpRequest, HttpResponse
 
-from integrations.sandbox import bill_com
+from integrations.sandbox.bill_com import api as bill_com
 from integrations.sandbox.views.common import api_view, respond, sandbox_view
 
 
