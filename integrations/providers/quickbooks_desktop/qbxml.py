@@ -1,4 +1,4 @@
-"""qbXML 13.0 requests the publishing pipeline sends through the Web Connector, and their responses.
+"""qbXML 13.0 requests the QuickBooks Desktop client sends through the Web Connector, and their responses.
 
 QuickBooks validates requests against its schema, so child elements must come in the schema's
 order; the builders below follow the qbXML 13.0 reference. Text is XML-escaped by lxml and cut to
