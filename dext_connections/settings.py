@@ -296,7 +296,7 @@ SANDBOX_TIMEOUT_SECONDS = env.float("SANDBOX_TIMEOUT_SECONDS", default=3.0)
 
 # Provider endpoints and OAuth app registrations are declared by each provider's package
 # (integrations/providers/<provider>/endpoints.py) and resolved by integrations.http: an environment variable
-# (e.g. XERO_API_BASE) over the sandbox (when SANDBOX_ENABLED) over the real service. In production the OAuth
+# (named in that file) over the sandbox (when SANDBOX_ENABLED) over the real service. In production the OAuth
 # registrations must be set; integrations refuses to start without them.
 
 # Content-Security-Policy (dext_connections.middleware): origins forms may post to besides this site and the
