@@ -153,7 +153,6 @@ def _sandbox_organisations(provider: str, count: int) -> list:
 
 def _oauth_connections(provider_key: str, businesses: list, organisations: list) -> list:
     """Active connections as an OAuth consent would leave them: a sandbox grant and tokens per business."""
-    from django.conf import settings
     from django.utils import timezone
 
     from integrations.models import Connection, ConnectionStatus
@@ -166,7 +165,7 @@ def _oauth_connections(provider_key: str, businesses: list, organisations: list)
         [
             Grant(
                 provider=provider_key,
-                client_id=settings.OAUTH_CLIENTS[provider_key]["client_id"],
+                client_id=provider.client_registration()["client_id"],
                 scope=" ".join(provider.scopes),
                 pkce=provider.uses_pkce,
                 auth_event_id=uuid.uuid4(),

@@ -1,9 +1,28 @@
 """Renders an :class:`ApplicationError` raised inside a page view as a page, not a 500; sets the
 Content-Security-Policy of every answer."""
 
+from collections.abc import Callable, Iterable
+
 from django.shortcuts import render
 
 from dext_connections.errors import ApplicationError
+
+# Where else forms may post, registered by the apps that send them there (integrations: the providers' authorize
+# pages, which a Connect form is redirected to). Each source is asked per answer, so it follows the settings.
+_form_action_sources: list[Callable[[], Iterable[str]]] = []
+
+
+def form_action_origins_register(source: Callable[[], Iterable[str]]) -> None:
+    """Let forms post to the origins ``source()`` answers (called from an app's ``ready()``; once per source)."""
+    if source not in _form_action_sources:
+        _form_action_sources.append(source)
+
+
+def form_action_origins() -> list[str]:
+    """``CSP_FORM_ACTION_ORIGINS`` and the registered sources' origins, sorted, each once."""
+    from django.conf import settings
+
+    return sorted({*settings.CSP_FORM_ACTION_ORIGINS, *(o for source in _form_action_sources for o in source())})
 
 
 class ApplicationErrorMiddleware:
@@ -58,7 +77,7 @@ def content_security_policy(path: str, *, frame_ancestors: str = "'none'") -> st
         "frame-src": ["'self'"],  # the item page shows its attachment in an <iframe>, from this site
         "frame-ancestors": [frame_ancestors],
         "base-uri": ["'self'"],
-        "form-action": ["'self'", *settings.CSP_FORM_ACTION_ORIGINS],
+        "form-action": ["'self'", *form_action_origins()],
     }
     if path.startswith(settings.CSP_INLINE_STYLE_PATHS):
         # drf-spectacular's Swagger UI page (the split view keeps its script out of the page, not its <style>).

@@ -14,6 +14,8 @@ from urllib.parse import unquote
 import environ
 from django.core.exceptions import ImproperlyConfigured
 
+from dext_connections.environment import django_env, required
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
@@ -23,8 +25,7 @@ _services_env = BASE_DIR / ".local" / "services.env"
 if _services_env.exists():
     env.read_env(str(_services_env), overwrite=False)
 
-_ENV_GIVEN = bool(env.str("DJANGO_ENV", default=""))
-DJANGO_ENV = env.str("DJANGO_ENV", default="") or "production"
+DJANGO_ENV = django_env()[0]
 if DJANGO_ENV not in {"development", "test", "production"}:
     raise ImproperlyConfigured(f"DJANGO_ENV must be development, test or production, not {DJANGO_ENV!r}")
 IS_PRODUCTION = DJANGO_ENV == "production"
@@ -32,23 +33,12 @@ IS_DEVELOPMENT = DJANGO_ENV == "development"
 DEBUG = env.bool("DEBUG", default=IS_DEVELOPMENT)
 
 
-def _required(name: str, why: str) -> str:
-    value = env.str(name, default="")
-    if not value:
-        raise ImproperlyConfigured(
-            f"{name} is not set. {why} DJANGO_ENV is {DJANGO_ENV!r}"
-            + ("." if _ENV_GIVEN else " (the default when it is unset).")
-            + " On a developer machine use `make run` / `make test`, or set DJANGO_ENV=development."
-        )
-    return value
-
-
 # Published in this repository, so usable on a developer machine only; the tests have a key of their own.
 DEVELOPMENT_SECRET_KEY = "dev-only-insecure-key-do-not-use-in-production-0123456789"
 TEST_SECRET_KEY = "test-only-insecure-key-never-deployed-9876543210-abcdefghij"
 PUBLISHED_SECRET_KEYS = {DEVELOPMENT_SECRET_KEY, TEST_SECRET_KEY}
 if IS_PRODUCTION:
-    SECRET_KEY = _required("SECRET_KEY", "Production needs a long random secret key of its own.")
+    SECRET_KEY = required("SECRET_KEY", "Production needs a long random secret key of its own.")
 else:
     SECRET_KEY = env.str("SECRET_KEY", default=DEVELOPMENT_SECRET_KEY if IS_DEVELOPMENT else TEST_SECRET_KEY)
 if SECRET_KEY == DEVELOPMENT_SECRET_KEY and not IS_DEVELOPMENT or SECRET_KEY == TEST_SECRET_KEY and IS_PRODUCTION:
@@ -225,7 +215,7 @@ STORAGES = {
 if IS_PRODUCTION:
     FIELD_ENCRYPTION_KEYS = [
         key.strip()
-        for key in _required(
+        for key in required(
             "FIELD_ENCRYPTION_KEYS", "Stored tokens and passwords are encrypted with these Fernet keys (newest first)."
         ).split(",")
         if key.strip()
@@ -298,82 +288,20 @@ CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 SANDBOX_ENABLED = env.bool("SANDBOX_ENABLED", default=not IS_PRODUCTION)
 SANDBOX_TOKEN = env.str("SANDBOX_TOKEN", default="test-sandbox-token" if DJANGO_ENV == "test" else "")
 if SANDBOX_ENABLED and not IS_DEVELOPMENT and not SANDBOX_TOKEN:
-    _required(
+    required(
         "SANDBOX_TOKEN", "The provider sandbox is switched on, and outside development its endpoints need a token."
     )
 SANDBOX_TIMEOUT_SECONDS = env.float("SANDBOX_TIMEOUT_SECONDS", default=3.0)
 
 
-# Provider endpoints. "{sandbox}" stands for SITE_URL + "/sandbox", resolved at call time so that the
-# port of ``make run`` or a test's live server is followed. Each value can be set from the environment
-# (e.g. XERO_API_BASE=https://api.xero.com) and production defaults to the real services.
-def _endpoint(var: str, real: str, sandbox: str) -> str:
-    return env.str(var, default=sandbox if SANDBOX_ENABLED else real)
+# Provider endpoints and OAuth app registrations are declared by each provider's package
+# (integrations/providers/<provider>/endpoints.py) and resolved by integrations.http: an environment variable
+# (named in that file) over the sandbox (when SANDBOX_ENABLED) over the real service. In production the OAuth
+# registrations must be set; integrations refuses to start without them.
 
-
-PROVIDER_ENDPOINTS = {
-    "xero": {
-        "login": _endpoint("XERO_LOGIN_BASE", "https://login.xero.com", "{sandbox}/xero"),
-        "identity": _endpoint("XERO_IDENTITY_BASE", "https://identity.xero.com", "{sandbox}/xero/identity"),
-        "api": _endpoint("XERO_API_BASE", "https://api.xero.com", "{sandbox}/xero"),
-        "app": _endpoint("XERO_APP_BASE", "https://go.xero.com", "{sandbox}/xero/app"),
-    },
-    "quickbooks_online": {
-        "appcenter": _endpoint("QBO_APPCENTER_BASE", "https://appcenter.intuit.com", "{sandbox}/quickbooks_online"),
-        "oauth": _endpoint("QBO_OAUTH_BASE", "https://oauth.platform.intuit.com", "{sandbox}/quickbooks_online"),
-        "revoke": _endpoint("QBO_REVOKE_BASE", "https://developer.api.intuit.com", "{sandbox}/quickbooks_online"),
-        "api": _endpoint("QBO_API_BASE", "https://quickbooks.api.intuit.com", "{sandbox}/quickbooks_online"),
-        "app": _endpoint("QBO_APP_BASE", "https://app.qbo.intuit.com", "{sandbox}/quickbooks_online/app"),
-    },
-    "bill_com": {
-        "api": _endpoint("BILL_COM_API_BASE", "https://gateway.prod.bill.com", "{sandbox}/bill_com"),
-        "app": _endpoint("BILL_COM_APP_BASE", "https://app02.us.bill.com", "{sandbox}/bill_com/app"),
-    },
-    "approvalmax": {
-        "identity": _endpoint("APPROVALMAX_IDENTITY_BASE", "https://identity.approvalmax.com", "{sandbox}/approvalmax"),
-        "api": _endpoint("APPROVALMAX_API_BASE", "https://public-api.approvalmax.com", "{sandbox}/approvalmax"),
-        "app": _endpoint("APPROVALMAX_APP_BASE", "https://app.approvalmax.com", "{sandbox}/approvalmax/app"),
-    },
-}
-
-
-# OAuth client registrations. The sandbox accepts any client, so development and test have made-up ones; in
-# production each must be the app registered with the provider (no default).
-def _oauth_client(prefix: str, provider: str) -> dict:
-    if IS_PRODUCTION:
-        why = f"Production signs in to {provider} with the app registered there."
-        return {
-            "client_id": _required(f"{prefix}_CLIENT_ID", why),
-            "client_secret": _required(f"{prefix}_CLIENT_SECRET", why),
-        }
-    slug = prefix.lower()
-    return {
-        "client_id": env.str(f"{prefix}_CLIENT_ID", default=f"sandbox-{slug}-client"),
-        "client_secret": env.str(f"{prefix}_CLIENT_SECRET", default=f"sandbox-{slug}-secret"),
-    }
-
-
-OAUTH_CLIENTS = {
-    "xero": _oauth_client("XERO", "Xero"),
-    "quickbooks_online": _oauth_client("QBO", "QuickBooks Online"),
-    "approvalmax": _oauth_client("APPROVALMAX", "ApprovalMax"),
-}
-
-
-def _origin(url: str) -> str:
-    scheme, _, rest = url.partition("://")
-    return f"{scheme}://{rest.split('/', 1)[0]}"
-
-
-# Content-Security-Policy (dext_connections.middleware): the providers' authorize pages a Connect form is redirected to
-# (the sandbox's are this site's own), and the pages that may keep an inline <style>.
-CSP_FORM_ACTION_ORIGINS = sorted(
-    {
-        _origin(PROVIDER_ENDPOINTS[provider][name])
-        for provider, name in (("xero", "login"), ("quickbooks_online", "appcenter"), ("approvalmax", "identity"))
-        if not PROVIDER_ENDPOINTS[provider][name].startswith("{sandbox}")
-    }
-)
+# Content-Security-Policy (dext_connections.middleware): origins forms may post to besides this site and the
+# providers' authorize pages (which integrations registers), and the pages that may keep an inline <style>.
+CSP_FORM_ACTION_ORIGINS: list[str] = []
 CSP_INLINE_STYLE_PATHS = ("/api/docs/",)
 OAUTH_STATE_MAX_AGE_SECONDS = env.int("OAUTH_STATE_MAX_AGE_SECONDS", default=900)
 # The ledgers' lists (integrations/lists/): synced on connect, every LISTS_SYNC_EVERY_HOURS and on demand; a run

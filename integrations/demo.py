@@ -8,6 +8,9 @@ from accounts.models import Business, User
 from integrations import services
 from integrations.inprocess import press_allow_access, provider_http_in_process
 from integrations.models import Connection, ConnectionStatus
+from integrations.providers.bill_com import BillCom
+from integrations.providers.quickbooks_online import QuickBooksOnline
+from integrations.providers.xero import Xero
 
 SANDBOX_BILL_COM = {
     "username": "sandbox",
@@ -37,11 +40,11 @@ def seed_connections() -> None:
     acme_admin = User.objects.get(email="admin@acme.test")
     globex_admin = User.objects.get(email="admin@globex.test")
     with provider_http_in_process():
-        xero = _oauth(acme, acme_admin, "xero")
+        xero = _oauth(acme, acme_admin, Xero.key)
         bill_com = (
-            _connected(acme, "bill_com")
+            _connected(acme, BillCom.key)
             or services.connection_start(
-                business=acme, provider_key="bill_com", credentials=SANDBOX_BILL_COM, actor=acme_admin
+                business=acme, provider_key=BillCom.key, credentials=SANDBOX_BILL_COM, actor=acme_admin
             ).connection
         )
         services.publishing_defaults_set(
@@ -50,4 +53,4 @@ def seed_connections() -> None:
             default_publishing_connection=bill_com.id,
             default_expense_claims_connection=xero.id,
         )
-        _oauth(globex, globex_admin, "quickbooks_online")
+        _oauth(globex, globex_admin, QuickBooksOnline.key)

@@ -17,7 +17,7 @@ from functools import lru_cache
 import redis
 from django.conf import settings
 
-from integrations.providers.base import RateLimited
+from integrations.providers.base import OwnLimitReached
 
 _ACQUIRE = """
 local window_key, flight_key = KEYS[1], KEYS[2]
@@ -56,7 +56,7 @@ def _redis() -> redis.Redis:
 def provider_slot(
     *, connection_id, per_minute: int, concurrent: int, slot_seconds: int = 120, window="minute", calls: int = 1
 ):
-    """Hold one call slot of a connection, or raise RateLimited with how long to wait. ``window`` names the
+    """Hold one call slot of a connection, or raise OwnLimitReached with how long to wait. ``window`` names the
     per-minute count the call goes into (QuickBooks Online counts its batch requests on their own); ``calls``
     is how many requests the slot's holder will make in it (all of them, or none, fit the minute)."""
     token = uuid.uuid4().hex
@@ -69,7 +69,7 @@ def provider_slot(
     )
     if not int(taken):
         reason = "calls a minute" if which == b"minute" else "calls at once"
-        raise RateLimited(f"Our own limit of {reason} for this connection was reached.", float(wait))
+        raise OwnLimitReached(f"Our own limit of {reason} for this connection was reached.", float(wait))
     try:
         yield Slot(client=client, flight_key=flight_key, token=token)
     finally:

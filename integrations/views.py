@@ -46,6 +46,8 @@ class ConnectionsView(BusinessViewMixin, TemplateView):
             defaults=defaults,
             oauth=AuthKind.OAUTH2,
             credentials_auth=AuthKind.CREDENTIALS,
+            # The main connection is a Web Connector's: offer its .qwc file (QwcDownloadView checks the same).
+            web_connector_file=main is not None and registry.get(main.provider).auth is AuthKind.WEB_CONNECTOR,
         )
         return context
 

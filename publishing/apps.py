@@ -7,6 +7,6 @@ class PublishingConfig(AppConfig):
 
     def ready(self):
         from integrations.qbwc.queue import set_work_source
-        from publishing.qbd import PublishingWebConnectorWork
+        from publishing.web_connector import PublishingWebConnectorWork
 
         set_work_source(PublishingWebConnectorWork())

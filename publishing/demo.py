@@ -15,6 +15,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Business, User
+from integrations.providers.bill_com import BillCom
+from integrations.providers.xero import Xero
 from integrations.selectors import connections_live
 from publishing.models import Item, ItemKind, ItemState, SupplierRule
 from publishing.services import (
@@ -131,7 +133,7 @@ def seed_items() -> None:
         return
     actor = User.objects.filter(email="admin@acme.test").first()
     live = {c.provider: c for c in connections_live(business=acme)}
-    xero, bill = live.get("xero"), live.get("bill_com")
+    xero, bill = live.get(Xero.key), live.get(BillCom.key)
     with transaction.atomic():
         _rules(acme, actor, xero, bill)
         if Item.objects.for_business(acme).exists():

@@ -2,6 +2,7 @@
 
 from accounts.models import Business, User
 from integrations.inprocess import provider_http_in_process
+from integrations.providers.xero import Xero
 from publishing.models import Item, ItemKind, ItemState, PublishJob
 from publishing.pipeline import items_publish
 from publishing.worker import job_run
@@ -17,7 +18,7 @@ def seed_published_examples() -> None:
         return
     ready = items.filter(state=ItemState.READY, integration__isnull=False).order_by("created_at")
     chosen = list(ready.filter(kind=ItemKind.COST)[:3]) + list(ready.filter(kind=ItemKind.SALES)[:1])
-    xero_costs = ready.filter(kind=ItemKind.COST, integration__provider="xero")
+    xero_costs = ready.filter(kind=ItemKind.COST, integration__provider=Xero.key)
     failing = xero_costs.exclude(pk__in=[i.pk for i in chosen]).first()
     if failing is not None:
         Item.objects.for_business(acme).filter(pk=failing.pk).update(category=BAD_CATEGORY)

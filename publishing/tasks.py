@@ -14,12 +14,6 @@ def publish_jobs(self, job_ids: list[str]) -> None:
         self.apply_async(args=[retry.job_ids], countdown=max(0.0, retry.delay), queue=retry.queue)
 
 
-@shared_task(bind=True, name="publishing.publish_job", acks_late=True, ignore_result=True, max_retries=None)
-def publish_job(self, job_id: str) -> None:
-    """One job: messages queued before batches existed still arrive under this name."""
-    publish_jobs.run([job_id])
-
-
 @shared_task(name="publishing.sweep_publish_jobs", ignore_result=True)
 def sweep_publish_jobs() -> int:
     from publishing.worker import sweep_expired_leases

@@ -25,6 +25,7 @@ from accounts.mixins import BusinessViewMixin
 from accounts.permissions import Action, can, require
 from dext_connections.errors import ApplicationError
 from dext_connections.htmx import announce
+from integrations.providers import registry
 from publishing import announcements, selectors, services
 from publishing.forms import AttachmentForm, ItemFieldsForm, SupplierRuleForm, UploadForm
 from publishing.models import IN_FLIGHT_STATES, UNPUBLISHED_STATES, IntegrationSource, ItemKind, ItemState
@@ -109,9 +110,10 @@ def _row_context(view, connections: selectors.ConnectionsView, kind: str) -> dic
     }
 
 
-def state_label(item, web_connector_ids) -> str:
-    if item.state == ItemState.QUEUED and item.integration_id in web_connector_ids:
-        return "Waiting for QuickBooks Desktop"
+def state_label(item, pull_labels: dict) -> str:
+    """``pull_labels``: ``registry.pull_labels(connections)``, what a queued item of a pull-delivery connection says."""
+    if item.state == ItemState.QUEUED and item.integration_id in pull_labels:
+        return pull_labels[item.integration_id]
     return ItemState(item.state).label
 
 
@@ -141,7 +143,7 @@ def _decorate_rows(items, connections: selectors.ConnectionsView, business) -> l
     integration = reverse("item_integration", kwargs={"business_id": business.id, "item_id": _SENTINEL})
     row = reverse("item_row", kwargs={"business_id": business.id, "item_id": _SENTINEL})
     sentinel = str(_SENTINEL)
-    web_connector = {c.id for c in connections.live if c.provider == "quickbooks_desktop"}
+    web_connector = registry.pull_labels(connections.live)
     options: dict = {}
     for item in items:
         _decorate_item(item, connections)
@@ -374,7 +376,7 @@ class ItemStatusView(BusinessViewMixin, View):
         item = services.item_get(business=self.business, item_id=item_id)
         connections = selectors.connections_for_items(business=self.business)
         if item.state in IN_FLIGHT_STATES:
-            web_connector = {c.id for c in connections.live if c.provider == "quickbooks_desktop"}
+            web_connector = registry.pull_labels(connections.live)
             return render(
                 request,
                 "publishing/_publish_status.html",
@@ -429,7 +431,7 @@ class ItemDetailView(BusinessViewMixin, TemplateView):
             list_url=reverse(LIST_URLS[item.kind], kwargs={"business_id": self.business.id}),
             list_title={ItemKind.COST: "Costs inbox", ItemKind.EXPENSE_CLAIM: "Expense claims"}.get(item.kind, "Sales"),
             editable=item.state not in (ItemState.QUEUED, ItemState.PUBLISHING),
-            state_label=state_label(item, {c.id for c in connections.live if c.provider == "quickbooks_desktop"}),
+            state_label=state_label(item, registry.pull_labels(connections.live)),
         )
         return context
 

@@ -34,13 +34,14 @@ from integrations.providers import registry
 from integrations.providers.base import (
     AuthError,
     ExternalRef,
+    OwnLimitReached,
     ProviderError,
     RateLimited,
     TransientError,
     ValidationError,
 )
-from integrations.providers.clients.base import Outcome
 from integrations.providers.document import Attachment, PublishDocument
+from integrations.providers.http_client import Outcome
 from integrations.ratelimit import provider_slot
 from publishing.lease import LeaseKeeper
 from publishing.models import Item, ItemHistory, ItemState, PublishAttempt, PublishJob, PublishJobStatus
@@ -141,9 +142,11 @@ def _claim(job_ids: list) -> tuple[list[PublishJob], list[Retry]]:
     return batch, retries
 
 
-def document_for(item: Item, job: PublishJob) -> PublishDocument:
+def document_for(item: Item, job: PublishJob, *, with_attachment: bool = True) -> PublishDocument:
+    """What the provider is asked to publish: a snapshot of the item (and its attachment's bytes, unless the caller
+    has no use for them)."""
     attachment = None
-    if item.attachment:
+    if with_attachment and item.attachment:
         with item.attachment.open("rb") as fh:
             content = fh.read()
         name = item.attachment.name.rsplit("/", 1)[-1]
@@ -230,12 +233,20 @@ def job_run(*, job_id) -> Retry | None:
     return retries[0] if retries else None
 
 
+# An error's kind by its type (a subclass counts as its base: OwnLimitReached and ProviderRateLimited are both
+# "rate_limited"); any other error is "transient".
 OUTCOME_KINDS = {
     AuthError: "auth",
     RateLimited: "rate_limited",
     TransientError: "transient",
     ValidationError: "validation",
 }
+
+
+def outcome_kind(error: Exception) -> str:
+    return next((kind for cls, kind in OUTCOME_KINDS.items() if isinstance(error, cls)), "transient")
+
+
 JOB_FIELDS = ["status", "attempts", "not_before", "lease_expires_at", "last_error", "last_error_kind", "finished_at"]
 ITEM_FIELDS = [
     "state",
@@ -277,7 +288,7 @@ def _record(batch: list[PublishJob], outcomes: list[Outcome], *, started, durati
             item, outcome = items[job.item_id], outcome_of[job.pk]
             ref = outcome if isinstance(outcome, ExternalRef) else None
             error = None if ref is not None else outcome
-            kind = "succeeded" if ref is not None else OUTCOME_KINDS.get(type(error), "transient")
+            kind = "succeeded" if ref is not None else outcome_kind(error)
             job.updated_at = item.updated_at = now
             attempts.append(
                 PublishAttempt(
@@ -343,7 +354,7 @@ def _record(batch: list[PublishJob], outcomes: list[Outcome], *, started, durati
                 if delay is None:
                     own_wait = isinstance(error, RateLimited) and error.retry_after is not None
                     delay = error.retry_after if own_wait else backoff_delay(job.attempts)
-                if isinstance(error, RateLimited) and "Our own limit" in error.message:
+                if isinstance(error, OwnLimitReached):
                     job.attempts -= 1  # waiting for our own limiter is not a failed attempt
                 job.status = PublishJobStatus.PENDING
                 job.not_before = now + timedelta(seconds=delay)

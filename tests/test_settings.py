@@ -22,9 +22,10 @@ PRODUCTION_SECRETS = {
     "APPROVALMAX_CLIENT_SECRET": "approvalmax-secret",
 }
 SHOW = (
-    "import json; from django.conf import settings as s; print(json.dumps({'env': s.DJANGO_ENV, 'debug': s.DEBUG, "
+    "import json; from django.conf import settings as s; from integrations.http import url; "
+    "from integrations.providers.xero.endpoints import API; print(json.dumps({'env': s.DJANGO_ENV, 'debug': s.DEBUG, "
     "'sandbox': s.SANDBOX_ENABLED, 'proxy': s.__dict__['_wrapped'].__dict__.get('SECURE_PROXY_SSL_HEADER'), "
-    "'xero': s.PROVIDER_ENDPOINTS['xero']['api']}))"
+    "'xero': url(API)}))"
 )
 
 

@@ -6,10 +6,11 @@ import math
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, ClassVar, Protocol
 
 if TYPE_CHECKING:
     from integrations.models import Connection
+    from integrations.providers.document import PublishDocument
 
 
 class AuthKind(StrEnum):
@@ -22,6 +23,38 @@ class ItemKind(StrEnum):
     COST = "cost"
     EXPENSE_CLAIM = "expense_claim"
     SALES = "sales"
+
+
+class Delivery(StrEnum):
+    """How a document reaches the provider: our worker sends it (push), or the customer's own software fetches it
+    when it next runs (pull: QuickBooks Desktop's Web Connector polls us)."""
+
+    PUSH = "push"
+    PULL = "pull"
+
+
+# --- what a provider package declares about where it lives ---
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """A base URL of a provider: the real service's, the sandbox's stand-in (a path under ``SITE_URL/sandbox``),
+    and the environment variable that overrides both. :func:`integrations.http.url` resolves it."""
+
+    env_var: str
+    real: str
+    sandbox: str
+
+
+@dataclass(frozen=True)
+class OAuthRegistration:
+    """The environment variables of the OAuth app registered with a provider, and the made-up client the sandbox
+    accepts outside production (where the variables are required)."""
+
+    client_id_env: str
+    client_secret_env: str
+    sandbox_client_id: str
+    sandbox_client_secret: str
 
 
 # --- the error taxonomy: every client translates HTTP and SDK failures into one of these ---
@@ -40,9 +73,20 @@ class AuthError(ProviderError):
 
 
 class RateLimited(ProviderError):
+    """Not now: wait ``retry_after`` seconds (None: unknown) and try again. Raised as one of the two below."""
+
     def __init__(self, message: str, retry_after: float | None = None):
         super().__init__(message)
         self.retry_after = retry_after
+
+
+class OwnLimitReached(RateLimited):
+    """Our own limiter (:func:`integrations.ratelimit.provider_slot`) refused the call before it was made: the
+    connection's calls a minute or calls at once are spent. Nothing reached the provider; waiting is no failure."""
+
+
+class ProviderRateLimited(RateLimited):
+    """The provider answered that we are over its limit (HTTP 429 and its kin)."""
 
 
 class TransientError(ProviderError):
@@ -108,6 +152,12 @@ class Provider(ABC):
     request_size: ClassVar[int] = 0  # 0: batch_size
     # A provider's own limit on its batch requests a minute (QuickBooks Online: 40), 0 = the plain limit.
     batch_rate_limit_per_minute: ClassVar[int] = 0
+    # Push: the worker publishes (``client().publish_many``). Pull: the job waits until the provider's software
+    # asks for it (``pull_client()``), and a queued item says ``pull_label`` meanwhile.
+    delivery: ClassVar[Delivery] = Delivery.PUSH
+    pull_label: ClassVar[str] = ""
+    # Every base URL the provider's package declares, by name (see Endpoint).
+    endpoints: ClassVar[dict[str, Endpoint]] = {}
 
     def requests_for(self, jobs: int) -> int:
         """The create requests a batch of ``jobs`` documents takes."""
@@ -145,6 +195,42 @@ class Provider(ABC):
         Providers with nothing to revoke (the Web Connector's log-in dies with the connection) keep this one."""
         return None
 
+    @property
+    def waits_for_pull(self) -> bool:
+        return self.delivery is Delivery.PULL
+
     @abstractmethod
     def client(self, connection: Connection):
         """A client bound to one connection (no side effects in its constructor)."""
+
+    def pull_client(self, connection: Connection) -> PullClient:
+        """The client of a pull-delivery provider, bound to one connection (see :class:`PullClient`)."""
+        raise NotImplementedError
+
+
+@dataclass(frozen=True)
+class PullAnswer:
+    """What a pull client made of the answer to one step: the step to take next, or the document's outcome (an
+    ExternalRef, or a ValidationError whose message goes on the item)."""
+
+    next_step: str = ""
+    outcome: ExternalRef | ValidationError | None = None
+
+
+class PullClient(Protocol):
+    """Publishing to a provider whose software fetches the work (QuickBooks Desktop's Web Connector): a document
+    goes in steps, one request each, handed out when the software asks and answered on its next call. The steps
+    are the provider's own (a look-up before an add, where it has no idempotency key); the caller keeps which step
+    a document is at, and knows nothing of the requests' language."""
+
+    def first_step(self, document: PublishDocument) -> str:
+        """Where a document starts."""
+
+    def next_request(self, document: PublishDocument, step: str) -> str:
+        """The request of ``step`` for ``document``."""
+
+    def read_response(self, document: PublishDocument, step: str, response: str) -> PullAnswer:
+        """The provider's answer to ``step``: go on to another step, or the document's outcome."""
+
+    def request_failed(self, document: PublishDocument, step: str, error: str) -> ValidationError:
+        """The provider's software could not process the request at all: the document's error."""

@@ -1,4 +1,5 @@
-"""Shared OAuth 2.0 authorization-code machinery (authlib) for Xero, QuickBooks Online, ApprovalMax."""
+"""Shared OAuth 2.0 authorization-code machinery (authlib) for the OAuth providers, and where their app
+registrations (client id and secret) are read: the environment, with made-up sandbox clients outside production."""
 
 from __future__ import annotations
 
@@ -6,22 +7,71 @@ import time
 from abc import abstractmethod
 from typing import ClassVar
 
+import environ
 import httpx
 from authlib.integrations.base_client.errors import OAuthError
 from authlib.integrations.httpx_client import OAuth2Client
 from django.conf import settings
 
+from dext_connections.environment import required
 from integrations import http
-from integrations.providers.base import AuthError, AuthKind, OAuthGrant, Provider, TransientError
+from integrations.providers.base import (
+    AuthError,
+    AuthKind,
+    Endpoint,
+    OAuthGrant,
+    OAuthRegistration,
+    Provider,
+    TransientError,
+)
+
+_env = environ.Env()
+
+
+def registration_values(registration: OAuthRegistration, *, provider_name: str) -> dict:
+    """``{"client_id", "client_secret"}`` of an app registration. Production has no default: each must be the app
+    registered with the provider (ImproperlyConfigured otherwise); development and test fall back to the made-up
+    clients the sandbox accepts."""
+    if settings.IS_PRODUCTION:
+        why = f"Production signs in to {provider_name} with the app registered there."
+        return {
+            "client_id": required(registration.client_id_env, why),
+            "client_secret": required(registration.client_secret_env, why),
+        }
+    return {
+        "client_id": _env.str(registration.client_id_env, default=registration.sandbox_client_id),
+        "client_secret": _env.str(registration.client_secret_env, default=registration.sandbox_client_secret),
+    }
+
+
+def registrations_check(providers: list[Provider]) -> None:
+    """Raise ImproperlyConfigured for the first OAuth provider whose registration is missing (production only)."""
+    for provider in providers:
+        if isinstance(provider, OAuth2Provider):
+            provider.client_registration()
+
+
+def authorize_origins(providers: list[Provider]) -> list[str]:
+    """The origins of the OAuth providers' authorize pages, but for those the sandbox (this site) stands in for."""
+    origins = (http.external_origin(p.authorize_base) for p in providers if isinstance(p, OAuth2Provider))
+    return [origin for origin in origins if origin]
 
 
 class OAuth2Provider(Provider):
     auth = AuthKind.OAUTH2
     scopes: ClassVar[tuple[str, ...]]
     uses_pkce: ClassVar[bool] = True
+    registration: ClassVar[OAuthRegistration]
+    # The consent page a Connect form is sent to: its base (whose origin the Content-Security-Policy's form-action
+    # allows) and path.
+    authorize_base: ClassVar[Endpoint]
+    authorize_path: ClassVar[str]
 
-    @abstractmethod
-    def authorize_endpoint(self) -> str: ...
+    def authorize_endpoint(self) -> str:
+        return http.url(self.authorize_base, self.authorize_path)
+
+    def client_registration(self) -> dict:
+        return registration_values(self.registration, provider_name=self.name)
 
     @abstractmethod
     def token_endpoint(self) -> str: ...
@@ -59,7 +109,7 @@ class OAuth2Provider(Provider):
             raise AuthError(f"The provider refused the revocation ({response.status_code}).")
 
     def _session(self, *, redirect_uri: str | None = None, token: dict | None = None) -> OAuth2Client:
-        registration = settings.OAUTH_CLIENTS[self.key]
+        registration = self.client_registration()
         return OAuth2Client(
             client_id=registration["client_id"],
             client_secret=registration["client_secret"],

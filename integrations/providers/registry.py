@@ -1,4 +1,7 @@
-"""The explicit provider registry. Adding a provider is one module and one line below."""
+"""The explicit provider registry: the one list of providers. Adding one (Sage, FreeAgent) is one package under
+``integrations/providers/`` and one line below."""
+
+from collections.abc import Iterable
 
 from integrations.providers.approvalmax import ApprovalMax
 from integrations.providers.base import Provider
@@ -44,3 +47,14 @@ def main_providers() -> list[Provider]:
 
 def additional_providers() -> list[Provider]:
     return [p for p in _PROVIDERS.values() if p.kind == "additional"]
+
+
+def pull_labels(connections: Iterable) -> dict:
+    """Connection id → what a queued item of it says while it waits for the provider's software to fetch it
+    (``Provider.pull_label``), for the connections of pull-delivery providers."""
+    labels = {}
+    for connection in connections:
+        provider = _PROVIDERS.get(connection.provider)
+        if provider is not None and provider.waits_for_pull:
+            labels[connection.id] = provider.pull_label
+    return labels

@@ -40,7 +40,6 @@ from integrations.providers.base import ConnectResult
 if TYPE_CHECKING:
     from integrations.models import Connection
 
-PROVIDER_KEY = "quickbooks_desktop"
 STORED_KEYS = ("username", "password_hash", "owner_id", "file_id")
 
 # No 0/o, 1/l/i: the user may have to read these off a screen and type them into the Web Connector.
@@ -61,7 +60,8 @@ class PasswordCheck:
 def generate_web_connector_credentials(*, business_name: str) -> dict:
     """New log-in details for a Web Connector, e.g. ``{"username": "qbd-alpha-ltd-7k3mq9", ...}``.
 
-    Returns ``username`` (short, readable, unique among QuickBooks Desktop connections),
+    Returns ``username`` (short, readable, unique among the connections' tenant ids, so among QuickBooks Desktop
+    connections),
     ``password`` (24 random characters, ~138 bits), ``password_hash`` (:func:`hash_password`),
     ``owner_id`` and ``file_id`` (``{GUID}``, upper case, as QuickBooks writes them).
     Store all but ``password``; see the module docstring.
@@ -134,8 +134,9 @@ def _unused_username(business_name: str) -> str:
     for _ in range(10):
         suffix = "".join(secrets.choice(_USERNAME_ALPHABET) for _ in range(6))
         username = f"qbd-{slug}-{suffix}" if slug else f"qbd-{suffix}"
-        # Across tenants on purpose: the user name must be unique among every business's connections.
-        taken = Connection.objects.unscoped().filter(provider=PROVIDER_KEY, external_tenant_id=username).exists()
+        # Across tenants on purpose: the user name must be unique among every business's connections (of every
+        # provider: other providers' tenant ids never look like these, so this is uniqueness among Web Connectors).
+        taken = Connection.objects.unscoped().filter(external_tenant_id=username).exists()
         if not taken:
             return username
     raise RuntimeError("Could not find an unused Web Connector user name.")  # ~1e9 names per slug

@@ -18,7 +18,9 @@ from django.utils import timezone
 
 from dext_connections.throttle import FailureWindow, address_subject
 from integrations.models import Connection, ConnectionStatus
-from integrations.qbwc.credentials import PROVIDER_KEY, hash_password, username_matches, verify_password
+from integrations.providers import registry
+from integrations.providers.base import AuthKind
+from integrations.qbwc.credentials import hash_password, username_matches, verify_password
 from integrations.qbwc.models import WebConnectorSession
 from integrations.qbwc.queue import get_work_source
 
@@ -207,7 +209,7 @@ def _connection_for_login_across_tenants(*, username: str, password: str) -> _Lo
         return _Login(connection=None)
     candidates = list(
         Connection.objects.unscoped()
-        .filter(provider=PROVIDER_KEY, external_tenant_id=username)
+        .filter(provider__in=_web_connector_providers(), external_tenant_id=username)
         .order_by("-connected_at")
     )
     inactive = None
@@ -226,6 +228,10 @@ def _connection_for_login_across_tenants(*, username: str, password: str) -> _Lo
         hash_password(password)  # do the work a real check does: do not reveal which user names exist
     retired = bool(candidates) and all(c.status == ConnectionStatus.DISCONNECTED for c in candidates)
     return _Login(connection=inactive, only_disconnected=retired)
+
+
+def _web_connector_providers() -> list[str]:
+    return [p.key for p in registry.all_providers() if p.auth is AuthKind.WEB_CONNECTOR]
 
 
 def _password_hash_upgrade(connection: Connection, password: str) -> None:

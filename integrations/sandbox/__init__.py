@@ -17,8 +17,11 @@ done; ``lost_answer`` does a write (committed) and then drops the connection; ``
 answers after the client's timeout; ``expire_tokens`` and ``revoke_refresh`` act once. Per-call draws come at
 ``rate`` from a ``seed`` (reported by the switch), so a run's faults can be replayed.
 
-Modules: ``oauth`` (authorize, token, bearer checks for the three OAuth providers), ``xero``,
-``quickbooks_online``, ``approvalmax``, ``bill_com`` (each provider's calls, errors and limits),
-``faults`` (switchable faults), ``counters`` (rate limits and sequences in PostgreSQL),
-``idempotency``, ``services`` (the Python API for others), ``selectors``, ``views/`` (thin).
+Layout: one folder per provider, mirroring ``integrations/providers/<provider>/`` (``xero/``,
+``quickbooks_online/``, ``approvalmax/``, ``bill_com/``: each provider's calls, errors, limits and OAuth policy,
+its ``views`` and ``urls``); shared: ``oauth`` (authorize, token, bearer checks for the OAuth providers) and
+``policies`` (their policies by provider), ``faults`` (switchable faults), ``counters`` (rate limits and sequences
+in PostgreSQL), ``idempotency``, ``services`` (the Python API for others), ``selectors``, ``views/`` (the shared
+views: OAuth pages, the sandbox's own endpoints). QuickBooks Desktop has no folder: the Web Connector is not HTTP
+we call; what it received is recorded through ``services.record_document``.
 """

@@ -1,6 +1,7 @@
 """OAuth 2.0 authorization-code flow shared by Xero, QuickBooks Online and ApprovalMax.
 
-What differs between them is a :class:`Policy`: token lifetimes, whether refresh tokens rotate and
+What differs between them is a :class:`Policy` (each provider's folder declares its own; ``policies.POLICIES``
+has them by provider): token lifetimes, whether refresh tokens rotate and
 for how long the previous one keeps working, the ``token_type`` spelling, and whether a client
 secret is required (QuickBooks: always, Basic auth) or PKCE may stand in for it (Xero, ApprovalMax).
 
@@ -25,7 +26,7 @@ from django.db import connection, transaction
 
 from integrations.sandbox import clock
 from integrations.sandbox.errors import SandboxError
-from integrations.sandbox.models import AuthorizationCode, Grant, Organisation, Provider, Token, TokenKind
+from integrations.sandbox.models import AuthorizationCode, Grant, Organisation, Token, TokenKind
 from integrations.sandbox.organisations import organisations_for
 
 CODE_TTL = timedelta(minutes=5)
@@ -48,72 +49,10 @@ class Policy:
     scope_in_answer: bool = True
     refresh_needs_offline_access: bool = True
     realm_in_redirect: bool = False
+    # The token answer says how long the refresh token lives (Intuit's ``x_refresh_token_expires_in``).
+    refresh_expiry_in_answer: bool = False
+    brand: str = "other"  # the consent page's colours
     scope_descriptions: dict[str, str] = field(default_factory=dict)
-
-
-POLICIES: dict[str, Policy] = {
-    Provider.XERO: Policy(
-        provider=Provider.XERO,
-        name="Xero",
-        access_ttl=1800,
-        refresh_ttl=timedelta(days=60),
-        rotate_after=None,
-        grace=timedelta(minutes=30),
-        token_type="Bearer",
-        secret_required=False,
-        multi_org=True,
-        jwt_access=True,
-        scope_descriptions={
-            "openid": "Know who you are",
-            "profile": "See your name",
-            "email": "See your email address",
-            "offline_access": "Keep access when you are not using the app",
-            "accounting.transactions": "View and manage your business transactions",
-            "accounting.invoices": "View and manage your invoices and bills",
-            "accounting.banktransactions": "View and manage your bank transactions",
-            "accounting.attachments": "View and manage your attachments",
-            "accounting.contacts": "View and manage your contacts",
-            "accounting.settings": "View your organisation settings",
-            "accounting.settings.read": "View your organisation settings",
-        },
-    ),
-    Provider.QUICKBOOKS_ONLINE: Policy(
-        provider=Provider.QUICKBOOKS_ONLINE,
-        name="QuickBooks Online",
-        access_ttl=3600,
-        refresh_ttl=timedelta(days=100),
-        rotate_after=timedelta(hours=24),
-        grace=timedelta(minutes=30),
-        token_type="bearer",
-        secret_required=True,
-        multi_org=False,
-        jwt_access=False,
-        scope_in_answer=False,
-        refresh_needs_offline_access=False,
-        realm_in_redirect=True,
-        scope_descriptions={
-            "com.intuit.quickbooks.accounting": "Read and write your QuickBooks company data",
-            "openid": "Know who you are",
-        },
-    ),
-    Provider.APPROVALMAX: Policy(
-        provider=Provider.APPROVALMAX,
-        name="ApprovalMax",
-        access_ttl=3600,
-        refresh_ttl=timedelta(days=30),
-        rotate_after=None,
-        grace=timedelta(0),  # one-time-use refresh tokens (IdentityServer's default; unsure for ApprovalMax)
-        token_type="Bearer",
-        secret_required=False,
-        multi_org=True,
-        jwt_access=True,
-        scope_descriptions={
-            "offline_access": "Keep access when you are not using the app",
-            "https://www.approvalmax.com/scopes/public_api/read": "Read your companies and requests",
-            "https://www.approvalmax.com/scopes/public_api/write": "Create, edit and submit requests",
-        },
-    ),
-}
 
 
 # --- clients ---
@@ -340,7 +279,7 @@ def _answer(policy: Policy, grant: Grant, access: Token, refresh: Token | None) 
     }
     if refresh is not None:
         answer["refresh_token"] = refresh.value
-        if policy.provider == Provider.QUICKBOOKS_ONLINE:
+        if policy.refresh_expiry_in_answer:
             answer["x_refresh_token_expires_in"] = int((refresh.expires_at - clock.now()).total_seconds())
     if policy.scope_in_answer:
         answer["scope"] = grant.scope

@@ -64,12 +64,11 @@ def test_bill_com_disconnect_ends_the_session(world, connect):
     assert session.ended_at is not None
 
 
-def test_a_provider_that_cannot_be_reached_does_not_stop_the_disconnect(client, world, settings, caplog):
+def test_a_provider_that_cannot_be_reached_does_not_stop_the_disconnect(client, world, monkeypatch, caplog):
+    from integrations.providers.quickbooks_online.endpoints import REVOKE
+
     qbo = oauth_connect(client, world.a, world.users["business_admin"], "quickbooks_online")
-    settings.PROVIDER_ENDPOINTS = {
-        **settings.PROVIDER_ENDPOINTS,
-        "quickbooks_online": {**settings.PROVIDER_ENDPOINTS["quickbooks_online"], "revoke": "http://nowhere.invalid"},
-    }
+    monkeypatch.setenv(REVOKE.env_var, "http://nowhere.invalid")
     services.connection_disconnect(business=world.a, connection_id=qbo.id, actor=world.users["business_admin"])
     qbo.refresh_from_db()
     assert qbo.status == ConnectionStatus.DISCONNECTED and qbo.credentials == {}

@@ -267,13 +267,20 @@ def test_a_bill_com_reconnect_to_another_organisation_is_refused(world, api_as, 
     assert bill.external_tenant_id == "sandbox-org" and bill.credentials["organization_id"] == "sandbox-org"
 
 
+def point_at_a_closed_port(monkeypatch, *providers) -> None:
+    """The providers' endpoints (every provider's when none is named) at a closed port, through the environment
+    variables their packages declare: connection refused, as when the provider is down."""
+    from integrations.providers import registry
+
+    for provider in [registry.get(key) for key in providers] or registry.all_providers():
+        for endpoint in provider.endpoints.values():
+            monkeypatch.setenv(endpoint.env_var, "http://127.0.0.1:9")
+
+
 @pytest.fixture
-def unreachable(settings):
+def unreachable(monkeypatch):
     """Every provider endpoint points at a closed port: connection refused, as when the provider is down."""
-    settings.PROVIDER_ENDPOINTS = {
-        provider: {name: "http://127.0.0.1:9" for name in endpoints}
-        for provider, endpoints in settings.PROVIDER_ENDPOINTS.items()
-    }
+    point_at_a_closed_port(monkeypatch)
     from integrations import http
 
     http.set_transport(None)
@@ -295,12 +302,12 @@ def test_an_unreachable_provider_during_connect_is_a_503(world, api_as, connect,
     assert not Connection.objects.for_business(world.a).filter(provider="bill_com").exists()
 
 
-def test_an_unreachable_provider_during_a_bill_com_reconnect_is_a_503(client, world, connect, settings):
+def test_an_unreachable_provider_during_a_bill_com_reconnect_is_a_503(client, world, connect, monkeypatch):
     from tests.conftest import bill_com_connect
 
     connect(world.a, "xero")
     bill = bill_com_connect(world.a, world.users["business_admin"])
-    settings.PROVIDER_ENDPOINTS = {**settings.PROVIDER_ENDPOINTS, "bill_com": {"api": "http://127.0.0.1:9", "app": ""}}
+    point_at_a_closed_port(monkeypatch, "bill_com")
     from integrations import http
 
     http.set_transport(None)
@@ -310,13 +317,10 @@ def test_an_unreachable_provider_during_a_bill_com_reconnect_is_a_503(client, wo
     assert page.status_code == 503 and "could not be reached" in page.content.decode()
 
 
-def test_an_unreachable_provider_on_the_oauth_callback_is_a_503_page(client, world, settings):
+def test_an_unreachable_provider_on_the_oauth_callback_is_a_503_page(client, world, monkeypatch):
     client.force_login(world.users["business_admin"])
     location = consent(client, start(client, world.a, "quickbooks_online"))
-    settings.PROVIDER_ENDPOINTS = {
-        **settings.PROVIDER_ENDPOINTS,
-        "quickbooks_online": {name: "http://127.0.0.1:9" for name in settings.PROVIDER_ENDPOINTS["quickbooks_online"]},
-    }
+    point_at_a_closed_port(monkeypatch, "quickbooks_online")
     from integrations import http
 
     http.set_transport(None)

@@ -219,7 +219,7 @@ def test_quickbooks_online_batch_refusal_of_one_operation(
     oauth_connect(client, world.a, world.users["business_admin"], "quickbooks_online")
     items = [ready_item(world, n=n, category="20 Office Expenses") for n in range(3)]
     publish(world, items, messages, django_capture_on_commit_callbacks)
-    from integrations.providers.clients import contacts
+    from integrations.providers import lookups as contacts
 
     # The cached vendor id of the supplier points at nothing in the ledger: QuickBooks answers with a Fault.
     connection = items[0].integration
@@ -256,7 +256,7 @@ def test_bill_com_refused_bulk_goes_one_by_one_so_the_refusal_is_the_items_own(
 ):
     items = [ready_item(world, n=n) for n in range(3)]
     broken = ready_item(world, n=9)
-    from integrations.providers.clients.bill_com import BillComClient
+    from integrations.providers.bill_com.client import BillComClient
 
     body_of = BillComClient.bill_body
 

@@ -2,10 +2,10 @@
 
 from django.urls import reverse
 
-from integrations.qbwc.fake import create_web_connector_connection
 from integrations.services import publishing_defaults_get
 from publishing.models import Item, ItemState
 from publishing.services import item_create
+from tests.integrations.qbwc.fake_web_connector import create_web_connector_connection
 
 
 def _item(world, connect, **extra):

@@ -2,11 +2,11 @@
 
 import pytest
 
-from integrations.qbwc.fake import FakeQuickBooks, FakeWebConnector, create_web_connector_connection
 from integrations.services import publishing_defaults_get
 from publishing.models import Item, ItemState, PublishJob, PublishJobStatus
 from publishing.pipeline import items_publish
 from publishing.services import item_create
+from tests.integrations.qbwc.fake_web_connector import FakeQuickBooks, FakeWebConnector, create_web_connector_connection
 
 
 @pytest.fixture
@@ -56,7 +56,7 @@ def test_a_repeated_publish_finds_the_first_bill_instead_of_adding_another(clien
     qb = FakeQuickBooks(vendors=["Paper Co"])
     items_publish(business=world.a, item_ids=[item.id], actor=None)
     # QuickBooks already has the bill (added by the lost exchange).
-    from integrations.qbwc.qbxml import bill_add_rq
+    from integrations.providers.quickbooks_desktop.qbxml import bill_add_rq
 
     qb.process(
         bill_add_rq(

@@ -9,6 +9,7 @@ from django.urls import reverse
 
 from integrations.sandbox import oauth
 from integrations.sandbox.organisations import organisations_for
+from integrations.sandbox.policies import POLICIES
 from integrations.sandbox.views.common import respond, sandbox_view
 
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
@@ -49,7 +50,7 @@ def product_callbacks(request: HttpRequest) -> set[str]:
 
 @sandbox_view("GET", "POST")
 def authorize(request: HttpRequest, provider: str) -> HttpResponse:
-    policy = oauth.POLICIES[provider]
+    policy = POLICIES[provider]
     params = request.GET if request.method == "GET" else request.POST
     try:
         authorize_request = oauth.authorize_request_check(policy, params=params, callbacks=product_callbacks(request))
@@ -77,7 +78,7 @@ def authorize(request: HttpRequest, provider: str) -> HttpResponse:
 
 @sandbox_view("POST")
 def token(request: HttpRequest, provider: str) -> HttpResponse:
-    policy = oauth.POLICIES[provider]
+    policy = POLICIES[provider]
     answer = oauth.token_exchange(policy, authorization=request.headers.get("Authorization"), form=request.POST)
     return respond(answer, headers=NO_STORE)
 
@@ -85,7 +86,7 @@ def token(request: HttpRequest, provider: str) -> HttpResponse:
 @sandbox_view("POST")
 def revoke(request: HttpRequest, provider: str) -> HttpResponse:
     """RFC 7009's form body; Intuit's endpoint takes ``{"token": …}`` as JSON."""
-    policy = oauth.POLICIES[provider]
+    policy = POLICIES[provider]
     form = request.POST
     if request.content_type == "application/json":
         try:

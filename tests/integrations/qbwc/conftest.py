@@ -5,9 +5,9 @@ from collections import defaultdict
 import pytest
 
 from accounts.models import Business
-from integrations.qbwc.fake import FakeWebConnector, create_web_connector_connection
-from integrations.qbwc.qbxml import parse_response
+from integrations.providers.quickbooks_desktop.qbxml import parse_response
 from integrations.qbwc.queue import use_work_source
+from tests.integrations.qbwc.fake_web_connector import FakeWebConnector, create_web_connector_connection
 
 URL = "/qbwc/"
 

@@ -4,9 +4,9 @@ import pytest
 from django.test import Client
 
 from integrations.models import ConnectionStatus
-from integrations.qbwc.fake import FakeWebConnector
 from integrations.qbwc.models import WebConnectorSession
 from tests.integrations.qbwc.conftest import URL
+from tests.integrations.qbwc.fake_web_connector import FakeWebConnector
 from tests.integrations.qbwc.test_soap_endpoint import bill
 
 LIMIT = 3

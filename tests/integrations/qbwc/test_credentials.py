@@ -13,7 +13,7 @@ from integrations.qbwc.credentials import (
     verify_password,
     web_connector_connect_result,
 )
-from integrations.qbwc.fake import create_web_connector_connection
+from tests.integrations.qbwc.fake_web_connector import create_web_connector_connection
 
 GUID = re.compile(r"^\{[0-9A-F]{8}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{12}\}$")
 

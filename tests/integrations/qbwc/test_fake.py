@@ -2,8 +2,7 @@
 
 import pytest
 
-from integrations.qbwc.fake import FakeQuickBooks, QuickBooksError
-from integrations.qbwc.qbxml import (
+from integrations.providers.quickbooks_desktop.qbxml import (
     bill_add_rq,
     bill_query_rq,
     invoice_add_rq,
@@ -11,6 +10,7 @@ from integrations.qbwc.qbxml import (
     vendor_add_rq,
     vendor_query_rq,
 )
+from tests.integrations.qbwc.fake_web_connector import FakeQuickBooks, QuickBooksError
 
 
 def answer(qb, qbxml):

@@ -6,8 +6,7 @@ from decimal import Decimal
 import pytest
 from lxml import etree
 
-from integrations.qbwc.fake import FakeQuickBooks
-from integrations.qbwc.qbxml import (
+from integrations.providers.quickbooks_desktop.qbxml import (
     QBXMLError,
     bill_add_rq,
     bill_query_rq,
@@ -17,6 +16,7 @@ from integrations.qbwc.qbxml import (
     vendor_add_rq,
     vendor_query_rq,
 )
+from tests.integrations.qbwc.fake_web_connector import FakeQuickBooks
 
 
 def parse(qbxml: str):

@@ -5,8 +5,8 @@ from lxml import etree
 
 from accounts.models import Business
 from integrations.models import Connection
-from integrations.qbwc.fake import create_web_connector_connection
 from integrations.qbwc.qwc import qwc_download_response, render_qwc
+from tests.integrations.qbwc.fake_web_connector import create_web_connector_connection
 
 
 @pytest.fixture

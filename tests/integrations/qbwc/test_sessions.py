@@ -5,11 +5,17 @@ from decimal import Decimal
 import httpx
 import pytest
 
-from integrations.qbwc.fake import FakeQuickBooks, FakeWebConnector, create_web_connector_connection
+from integrations.providers.quickbooks_desktop.qbxml import (
+    bill_add_rq,
+    bill_query_rq,
+    parse_response,
+    vendor_add_rq,
+    vendor_query_rq,
+)
 from integrations.qbwc.models import WebConnectorSession
-from integrations.qbwc.qbxml import bill_add_rq, bill_query_rq, parse_response, vendor_add_rq, vendor_query_rq
 from integrations.qbwc.queue import use_work_source
 from tests.integrations.qbwc.conftest import ListWork
+from tests.integrations.qbwc.fake_web_connector import FakeQuickBooks, FakeWebConnector, create_web_connector_connection
 
 
 def bill(ref, *, vendor="Acme Supplies", account="Office Supplies", amount="120.50"):

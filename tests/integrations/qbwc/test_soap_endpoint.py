@@ -7,9 +7,9 @@ from django.utils import timezone
 from lxml import etree
 
 from integrations.models import ConnectionStatus
+from integrations.providers.quickbooks_desktop.qbxml import bill_add_rq
 from integrations.qbwc import services
 from integrations.qbwc.models import WebConnectorSession
-from integrations.qbwc.qbxml import bill_add_rq
 from integrations.qbwc.queue import use_work_source
 from integrations.qbwc.soap import INTUIT_NS, OPERATIONS, SOAP_ENV_NS, SoapFault
 from tests.integrations.qbwc.conftest import URL, Broken

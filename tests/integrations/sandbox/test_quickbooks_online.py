@@ -6,8 +6,8 @@ from urllib.parse import quote
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from integrations.sandbox import quickbooks_online
 from integrations.sandbox.models import Document
+from integrations.sandbox.quickbooks_online import constants as quickbooks_online
 from tests.integrations.sandbox.conftest import connect
 
 

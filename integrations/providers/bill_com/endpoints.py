@@ -1,0 +1,11 @@
+"""Where Bill.com lives: its base URLs (each overridable from the environment; the sandbox stands in for them when
+``SANDBOX_ENABLED``). Bill.com has no OAuth: a business gives its organisation id, developer key and sign-in."""
+
+from integrations.providers.base import Endpoint
+
+API = Endpoint("BILL_COM_API_BASE", real="https://gateway.prod.bill.com", sandbox="/bill_com")
+APP = Endpoint("BILL_COM_APP_BASE", real="https://app02.us.bill.com", sandbox="/bill_com/app")
+ENDPOINTS = {"api": API, "app": APP}
+
+V3_PATH = "/connect/v3"
+REQUIRED_CREDENTIALS = ("organization_id", "dev_key", "username", "password")

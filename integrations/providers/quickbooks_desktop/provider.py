@@ -1,0 +1,33 @@
+"""QuickBooks Desktop through the QuickBooks Web Connector (a ``.qwc`` file, qbXML over SOAP)."""
+
+from integrations.providers.base import AuthKind, ConnectResult, Delivery, ItemKind, Provider
+from integrations.providers.quickbooks_desktop.client import QuickBooksDesktopClient
+from integrations.qbwc.credentials import generate_web_connector_credentials
+
+
+class QuickBooksDesktop(Provider):
+    key = "quickbooks_desktop"
+    name = "QuickBooks Desktop"
+    kind = "main"
+    auth = AuthKind.WEB_CONNECTOR
+    item_kinds = (ItemKind.COST, ItemKind.SALES)
+    supports_auto_publish = False  # the customer's PC must be on: publishing waits for its Web Connector
+    delivery = Delivery.PULL
+    pull_label = "Waiting for QuickBooks Desktop"
+    publish_as_choices = (("bill", "Bill"), ("credit_card_charge", "Credit card charge"), ("check", "Cheque"))
+
+    def connect_web_connector(self, *, business_name: str) -> ConnectResult:
+        generated = generate_web_connector_credentials(business_name=business_name)
+        stored = {k: v for k, v in generated.items() if k != "password"}
+        return ConnectResult(
+            organisation_name=f"{business_name} (QuickBooks Desktop)",
+            external_tenant_id=generated["username"],
+            credentials=stored,
+            extra={"username": generated["username"], "password": generated["password"]},
+        )
+
+    def client(self, connection):
+        return QuickBooksDesktopClient(connection)
+
+    def pull_client(self, connection) -> QuickBooksDesktopClient:
+        return QuickBooksDesktopClient(connection)
