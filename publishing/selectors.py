@@ -26,7 +26,6 @@ from publishing.models import (
     Supplier,
     SupplierRule,
 )
-from publishing.services import items_filter_q
 
 # The tabs of the item lists. Queued and publishing items stay under Ready with their own badge.
 TABS: dict[str, tuple[str, tuple[str, ...]]] = {
@@ -113,6 +112,22 @@ class ItemFilters:
             integration=_uuid_param(params, "integration", strict=strict),
             q=(params.get("q") or "").strip()[:100],
         )
+
+
+def items_filter_q(*, supplier=None, integration=None, q: str = "") -> Q:
+    cond = Q()
+    if supplier:
+        cond &= Q(supplier_id=supplier)
+    if integration:
+        cond &= Q(integration_id=integration)
+    if q:
+        cond &= (
+            Q(invoice_number__icontains=q)
+            | Q(supplier__name__icontains=q)
+            | Q(customer__name__icontains=q)
+            | Q(description__icontains=q)
+        )
+    return cond
 
 
 def items_list(*, business: Business, filters: ItemFilters):
