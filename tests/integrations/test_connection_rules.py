@@ -268,7 +268,7 @@ def test_R5_needs_reconnect_shows_and_reconnect_keeps_defaults(world, connect):
     assert bill.status == ConnectionStatus.NEEDS_RECONNECT
     from integrations.providers.base import ConnectResult
 
-    services._connection_renew(
+    services.connection_renew(
         connection=bill, result=ConnectResult("Sandbox Org", "bill_com-tenant", {"session_id": "new"}), actor=None
     )
     bill.refresh_from_db()
