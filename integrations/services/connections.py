@@ -14,10 +14,10 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 
+from accounts.audit import audit_record
 from accounts.models import Business, User
 from dext_connections.errors import ApplicationError, Conflict
 from integrations import events
-from integrations.audit import audit_record
 from integrations.models import (
     LIVE_STATUSES,
     Connection,

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from django.db import transaction
 
+from accounts.audit import audit_record
 from accounts.models import Business, User
 from dext_connections.errors import ApplicationError
 from integrations import events
-from integrations.audit import audit_record
 from integrations.models import ConnectionStatus, PublishingDefaults
 from integrations.selectors import connections_live
 from integrations.services._common import lock_business

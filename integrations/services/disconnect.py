@@ -8,10 +8,10 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.utils import timezone
 
+from accounts.audit import audit_record
 from accounts.models import Business, User
 from dext_connections.errors import Conflict
 from integrations import events
-from integrations.audit import audit_record
 from integrations.models import Connection, ConnectionStatus, ProviderKind, PublishingDefaults
 from integrations.providers import registry
 from integrations.selectors import connections_live

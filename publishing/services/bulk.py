@@ -8,9 +8,9 @@ import uuid
 from django.db import connection as db_connection
 from django.db import transaction
 
+from accounts.audit import audit_record
 from accounts.models import Business, User
 from dext_connections.errors import ApplicationError
-from integrations.audit import audit_record
 from integrations.models import LIVE_STATUSES, Connection, ProviderKind
 from publishing.models import IN_FLIGHT_STATES, UNPUBLISHED_STATES, ItemKind, ItemState
 from publishing.pipeline import BulkResult, items_publish

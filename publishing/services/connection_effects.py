@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from django.utils import timezone
 
+from accounts.audit import audit_record
 from accounts.models import Business, User
 from integrations import events
-from integrations.audit import audit_record
 from integrations.models import Connection
 from publishing.models import (
     IN_FLIGHT_STATES,

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from django.db import transaction
 
+from accounts.audit import audit_record
 from accounts.models import Business, User
 from dext_connections.errors import ApplicationError, Conflict
-from integrations.audit import audit_record
 from integrations.models import LIVE_STATUSES, Connection, ProviderKind
 from publishing.models import (
     IN_FLIGHT_STATES,

@@ -6,9 +6,9 @@ from django.db import IntegrityError, transaction
 from django.db import connection as db_connection
 from django.utils import timezone
 
+from accounts.audit import audit_record
 from accounts.models import Business, User
 from dext_connections.errors import ApplicationError, Conflict, NotFound
-from integrations.audit import audit_record
 from integrations.models import Connection
 from publishing.models import Item, ItemKind, Supplier, SupplierRule
 from publishing.resolution import items_reresolve

@@ -7,9 +7,10 @@ import pytest
 from django.db import IntegrityError, transaction
 from django.db import connection as db_connection
 
+from accounts.models import AuditLogEntry
 from dext_connections.errors import Conflict
 from integrations import services
-from integrations.models import AuditLogEntry, Connection, ConnectionStatus, ProviderKind, PublishingDefaults
+from integrations.models import Connection, ConnectionStatus, ProviderKind, PublishingDefaults
 from publishing.models import IntegrationSource, Item, ItemState, PublishJob, PublishJobStatus, SupplierRule
 from publishing.services import item_create, supplier_get_or_create
 
