@@ -1,6 +1,8 @@
-from django.urls import path
+"""Publishing's pages: the item lists, one item, upload, Business settings > Supplier rules."""
 
-from publishing import apis, views
+from django.urls import include, path
+
+from publishing import views
 
 page_urls = [
     path("costs/", views.CostsInboxView.as_view(), name="costs_inbox"),
@@ -25,12 +27,6 @@ page_urls = [
     ),
 ]
 
-api_urls = [
-    path("suppliers/", apis.SuppliersApi.as_view(), name="api_suppliers"),
-    path("supplier-rules/", apis.SupplierRulesApi.as_view(), name="api_supplier_rules"),
-    path("supplier-rules/<str:rule_id>/", apis.SupplierRuleDetailApi.as_view(), name="api_supplier_rule_detail"),
-    path("items/", apis.ItemsApi.as_view(), name="api_items"),
-    path("items/bulk/", apis.ItemsBulkApi.as_view(), name="api_items_bulk"),
-    path("items/<str:item_id>/", apis.ItemDetailApi.as_view(), name="api_item_detail"),
-    path("items/<str:item_id>/publish/", apis.ItemPublishApi.as_view(), name="api_item_publish"),
+urlpatterns = [
+    path("b/<uuid:business_id>/", include(page_urls)),
 ]
