@@ -16,6 +16,8 @@ from accounts.models import Business
 from dext_connections.errors import ApplicationError
 from dext_connections.pagination import decode_cursor, keyset_page
 from integrations.models import Connection, ConnectionStatus, ProviderKind
+from integrations.providers import registry
+from integrations.providers.base import AuthKind
 from integrations.selectors import connections_live
 from publishing.models import (
     Customer,
@@ -57,10 +59,20 @@ class ConnectionsView:
     def accepting(self, kind: str) -> list[Connection]:
         return [c for c in self.live if c.accepts(kind)]
 
+    @property
+    def web_connector_ids(self) -> set[uuid.UUID]:
+        """Live connections whose items wait for the Web Connector on the user's PC (QuickBooks Desktop)."""
+        return {c.id for c in self.live if _waits_for_web_connector(c.provider)}
+
     def name_of(self, connection_id) -> str:
         if not connection_id:
             return ""
         return self.names.get(connection_id) or self.names.get(_as_uuid(connection_id)) or "Unknown connection"
+
+
+def _waits_for_web_connector(provider_key: str) -> bool:
+    provider = registry.get_or_none(provider_key)
+    return provider is not None and provider.auth is AuthKind.WEB_CONNECTOR
 
 
 def _as_uuid(value) -> uuid.UUID | None:
