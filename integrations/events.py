@@ -11,10 +11,11 @@ The services call the registered listeners; publishing registers its listener on
         events.register(PublishingConnectionListener())
 
 Rules for a listener:
-- Every method but ``on_reconnected`` and ``on_needs_reconnect`` runs inside the service's transaction,
-  with the business row locked where the service locks it; a listener's exception rolls the event back.
-- ``on_reconnected`` runs after the reconnect is committed (it may queue publish jobs).
-- ``on_disconnect_preview`` must not write; ``on_disconnected`` writes and answers what it changed.
+- ``on_connected``, ``on_disconnected`` and ``on_defaults_changed`` run inside the service's transaction,
+  with the business row locked; a listener's exception rolls the whole change back.
+- ``on_reconnected`` runs after the reconnect is committed (it may queue publish jobs);
+  ``on_needs_reconnect`` after the connection's status was changed.
+- ``on_disconnect_preview`` only reads; ``on_disconnected`` writes and answers what it changed.
 - Stay within the connection's business (``connection.business_id``).
 
 With no listener registered every event is a no-op and the counts are zero.

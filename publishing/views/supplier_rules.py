@@ -14,8 +14,6 @@ from publishing import selectors, services
 from publishing.forms import SupplierRuleForm
 from publishing.models import ItemKind
 
-# ---------------------------------------------------------------- supplier rules
-
 
 class SupplierRulesView(BusinessViewMixin, TemplateView):
     template_name = "publishing/supplier_rules.html"
