@@ -4,6 +4,7 @@ from django.contrib.auth.mixins import LoginRequiredMixin
 from django.http import Http404
 from rest_framework.views import APIView
 
+from accounts.page_context import business_page_context
 from accounts.permissions import Access, Action, require
 from accounts.selectors import business_access_for
 
@@ -31,14 +32,9 @@ class BusinessViewMixin(LoginRequiredMixin):
         return super().dispatch(request, *args, **kwargs)
 
     def get_context_data(self, **kwargs):
-        from integrations.selectors import connections_needing_reconnect
-
         context = super().get_context_data(**kwargs)
-        context.update(
-            access=self.access,
-            business=self.business,
-            expired_connections=connections_needing_reconnect(business=self.business),
-        )
+        # What higher apps show on every page of the business (e.g. integrations' reconnect banner).
+        context.update(access=self.access, business=self.business, **business_page_context(self.access))
         return context
 
 

@@ -125,7 +125,7 @@ def _connect(business, key, admin):
         external_tenant_id=f"{key}-{business.pk}",
         credentials={"access_token": "bench", "refresh_token": "bench", "expires_at": 4102444800},
     )
-    return services._connection_create(business=business, provider=registry.get(key), result=result, actor=admin)
+    return services.connection_create(business=business, provider=registry.get(key), result=result, actor=admin)
 
 
 def seed():

@@ -3,11 +3,11 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.audit import audit_entries_for
 from accounts.mixins import BusinessAPIView
 from accounts.permissions import Action
 from dext_connections.pagination import keyset_response
 from integrations import services
-from integrations.audit import audit_entries_for
 from integrations.providers import registry
 from integrations.selectors import connections_live
 

@@ -21,3 +21,11 @@ class IntegrationsConfig(AppConfig):
         registrations_check(registry.all_providers())
         # A Connect form is redirected to the provider's authorize page: the Content-Security-Policy lets it go there.
         form_action_origins_register(_authorize_origins)
+
+        from accounts import page_context
+        from integrations.page_context import client_connection_status, reconnect_banner
+
+        # Accounts draws the page frame but must not import integrations: the banner and the client switcher's
+        # connection status are contributed from here.
+        page_context.add_business_page(reconnect_banner)
+        page_context.add_switcher(client_connection_status)

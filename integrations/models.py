@@ -1,4 +1,4 @@
-"""Connections to accounting software, the business's publishing defaults and the audit log."""
+"""Connections to accounting software and the business's publishing defaults (the audit log is accounts')."""
 
 import uuid
 
@@ -8,7 +8,6 @@ from django.db.models import Q
 
 from accounts.tenancy import TenantModel
 from dext_connections.crypto import EncryptedJSONField
-from dext_connections.fields import JSONField
 
 
 class ProviderKind(models.TextChoices):
@@ -121,29 +120,6 @@ class OAuthState(TenantModel):
 
     def __str__(self) -> str:
         return f"OAuth {self.provider} for {self.business_id}"
-
-
-class AuditLogEntry(TenantModel):
-    """R7: who changed which connection, default, supplier rule or item integration, and how."""
-
-    id = models.BigAutoField(primary_key=True)
-    at = models.DateTimeField(auto_now_add=True, db_index=False)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    action = models.CharField(max_length=60)
-    object_type = models.CharField(max_length=40)
-    object_id = models.CharField(max_length=64)
-    before = JSONField(null=True, blank=True)
-    after = JSONField(null=True, blank=True)
-
-    class Meta:
-        ordering = ["-id"]
-        indexes = [models.Index(fields=["business", "-id"], name="audit_business_recent")]
-        verbose_name_plural = "audit log entries"
-
-    def __str__(self) -> str:
-        return f"{self.action} {self.object_type} {self.object_id}"
 
 
 from integrations.lists.models import ConnectionLists, ListEntry  # noqa: E402, F401 - the lists are models of this app

@@ -1,6 +1,8 @@
-from django.urls import path
+"""Integrations' pages: Business settings > Connections and Audit log, and the OAuth callback."""
 
-from integrations import apis, views
+from django.urls import include, path
+
+from integrations import views
 
 page_urls = [
     path("settings/connections/", views.ConnectionsView.as_view(), name="connections"),
@@ -22,19 +24,7 @@ page_urls = [
     path("settings/audit-log/", views.AuditLogView.as_view(), name="audit_log"),
 ]
 
-api_urls = [
-    path("connections/", apis.ConnectionsApi.as_view(), name="api_connections"),
-    path("connections/<str:connection_id>/", apis.ConnectionDetailApi.as_view(), name="api_connection_detail"),
-    path(
-        "connections/<str:connection_id>/disconnect-preview/",
-        apis.DisconnectPreviewApi.as_view(),
-        name="api_connection_disconnect_preview",
-    ),
-    path("connections/<str:connection_id>/reconnect/", apis.ReconnectApi.as_view(), name="api_connection_reconnect"),
-    path("publishing-defaults/", apis.PublishingDefaultsApi.as_view(), name="api_publishing_defaults"),
-    path("audit-log/", apis.AuditLogApi.as_view(), name="api_audit_log"),
-]
-
-global_urls = [
+urlpatterns = [
+    path("b/<uuid:business_id>/", include(page_urls)),
     path("integrations/oauth/callback/", views.oauth_callback, name="oauth_callback"),
 ]

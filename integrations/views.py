@@ -8,12 +8,12 @@ from django.utils.cache import add_never_cache_headers
 from django.views import View
 from django.views.generic import TemplateView
 
+from accounts.audit import audit_entries_for
 from accounts.mixins import BusinessViewMixin
 from accounts.permissions import Action, can
 from dext_connections.errors import ApplicationError
 from dext_connections.pagination import keyset_page
 from integrations import services
-from integrations.audit import audit_entries_for
 from integrations.models import ConnectionStatus, OAuthState, ProviderKind
 from integrations.providers import registry
 from integrations.providers.base import AuthKind

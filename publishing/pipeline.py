@@ -15,6 +15,7 @@ from integrations.models import LIVE_STATUSES, Connection
 from integrations.providers import registry
 from integrations.providers.base import AuthKind
 from publishing.models import IN_FLIGHT_STATES, Item, ItemHistory, ItemState, PublishJob, PublishJobStatus
+from publishing.readiness import item_missing_fields
 
 QUEUES = ("publish_interactive", "publish_bulk")
 
@@ -70,8 +71,6 @@ def items_publish(
 ) -> BulkResult:
     """Queue items for publishing: the ``queued`` state and a job row in one transaction; tasks on commit
     (``dispatch=False``: no task is sent, for callers that run the jobs themselves)."""
-    from publishing.services import item_missing_fields
-
     assert queue in QUEUES
     result = BulkResult()
     to_send: list[PublishJob] = []

@@ -16,6 +16,7 @@ from accounts.models import Business
 from dext_connections.errors import ApplicationError
 from dext_connections.pagination import decode_cursor, keyset_page
 from integrations.models import Connection, ConnectionStatus, ProviderKind
+from integrations.providers import registry
 from integrations.selectors import connections_live
 from publishing.models import (
     Customer,
@@ -26,7 +27,6 @@ from publishing.models import (
     Supplier,
     SupplierRule,
 )
-from publishing.services import items_filter_q
 
 # The tabs of the item lists. Queued and publishing items stay under Ready with their own badge.
 TABS: dict[str, tuple[str, tuple[str, ...]]] = {
@@ -57,6 +57,12 @@ class ConnectionsView:
 
     def accepting(self, kind: str) -> list[Connection]:
         return [c for c in self.live if c.accepts(kind)]
+
+    @property
+    def pull_labels(self) -> dict:
+        """Live connections whose items wait for the provider's software to fetch them (QuickBooks Desktop's Web
+        Connector on the user's PC), and what such a queued item says meanwhile (``Provider.pull_label``)."""
+        return registry.pull_labels(self.live)
 
     def name_of(self, connection_id) -> str:
         if not connection_id:
@@ -113,6 +119,22 @@ class ItemFilters:
             integration=_uuid_param(params, "integration", strict=strict),
             q=(params.get("q") or "").strip()[:100],
         )
+
+
+def items_filter_q(*, supplier=None, integration=None, q: str = "") -> Q:
+    cond = Q()
+    if supplier:
+        cond &= Q(supplier_id=supplier)
+    if integration:
+        cond &= Q(integration_id=integration)
+    if q:
+        cond &= (
+            Q(invoice_number__icontains=q)
+            | Q(supplier__name__icontains=q)
+            | Q(customer__name__icontains=q)
+            | Q(description__icontains=q)
+        )
+    return cond
 
 
 def items_list(*, business: Business, filters: ItemFilters):

@@ -1,36 +1,36 @@
-from django.urls import path
+"""Publishing's pages: the item lists, one item, upload, Business settings > Supplier rules."""
 
-from publishing import apis, views
+from django.urls import include, path
+
+from publishing.views import items, supplier_rules
 
 page_urls = [
-    path("costs/", views.CostsInboxView.as_view(), name="costs_inbox"),
-    path("sales/", views.SalesView.as_view(), name="sales_list"),
-    path("expense-claims/", views.ExpenseClaimsView.as_view(), name="expense_claims_list"),
-    path("upload/", views.UploadView.as_view(), name="item_upload"),
-    path("items/bulk/", views.ItemsBulkView.as_view(), name="items_bulk"),
-    path("items/<uuid:item_id>/", views.ItemDetailView.as_view(), name="item_detail"),
-    path("items/<uuid:item_id>/integration/", views.ItemIntegrationView.as_view(), name="item_integration"),
-    path("items/<uuid:item_id>/row/", views.ItemRowView.as_view(), name="item_row"),
-    path("items/<uuid:item_id>/status/", views.ItemStatusView.as_view(), name="item_status"),
-    path("items/<uuid:item_id>/publish/", views.ItemPublishView.as_view(), name="item_publish"),
-    path("items/<uuid:item_id>/archive/", views.ItemArchiveView.as_view(), name="item_archive"),
-    path("items/<uuid:item_id>/attachment/", views.ItemAttachmentView.as_view(), name="item_attachment"),
-    path("settings/supplier-rules/", views.SupplierRulesView.as_view(), name="supplier_rules"),
-    path("settings/supplier-rules/new/", views.SupplierRuleFormView.as_view(), name="supplier_rule_create"),
-    path("settings/supplier-rules/<uuid:rule_id>/", views.SupplierRuleFormView.as_view(), name="supplier_rule_edit"),
+    path("costs/", items.CostsInboxView.as_view(), name="costs_inbox"),
+    path("sales/", items.SalesView.as_view(), name="sales_list"),
+    path("expense-claims/", items.ExpenseClaimsView.as_view(), name="expense_claims_list"),
+    path("upload/", items.UploadView.as_view(), name="item_upload"),
+    path("items/bulk/", items.ItemsBulkView.as_view(), name="items_bulk"),
+    path("items/<uuid:item_id>/", items.ItemDetailView.as_view(), name="item_detail"),
+    path("items/<uuid:item_id>/integration/", items.ItemIntegrationView.as_view(), name="item_integration"),
+    path("items/<uuid:item_id>/row/", items.ItemRowView.as_view(), name="item_row"),
+    path("items/<uuid:item_id>/status/", items.ItemStatusView.as_view(), name="item_status"),
+    path("items/<uuid:item_id>/publish/", items.ItemPublishView.as_view(), name="item_publish"),
+    path("items/<uuid:item_id>/archive/", items.ItemArchiveView.as_view(), name="item_archive"),
+    path("items/<uuid:item_id>/attachment/", items.ItemAttachmentView.as_view(), name="item_attachment"),
+    path("settings/supplier-rules/", supplier_rules.SupplierRulesView.as_view(), name="supplier_rules"),
+    path("settings/supplier-rules/new/", supplier_rules.SupplierRuleFormView.as_view(), name="supplier_rule_create"),
+    path(
+        "settings/supplier-rules/<uuid:rule_id>/",
+        supplier_rules.SupplierRuleFormView.as_view(),
+        name="supplier_rule_edit",
+    ),
     path(
         "settings/supplier-rules/<uuid:rule_id>/delete/",
-        views.SupplierRuleDeleteView.as_view(),
+        supplier_rules.SupplierRuleDeleteView.as_view(),
         name="supplier_rule_delete",
     ),
 ]
 
-api_urls = [
-    path("suppliers/", apis.SuppliersApi.as_view(), name="api_suppliers"),
-    path("supplier-rules/", apis.SupplierRulesApi.as_view(), name="api_supplier_rules"),
-    path("supplier-rules/<str:rule_id>/", apis.SupplierRuleDetailApi.as_view(), name="api_supplier_rule_detail"),
-    path("items/", apis.ItemsApi.as_view(), name="api_items"),
-    path("items/bulk/", apis.ItemsBulkApi.as_view(), name="api_items_bulk"),
-    path("items/<str:item_id>/", apis.ItemDetailApi.as_view(), name="api_item_detail"),
-    path("items/<str:item_id>/publish/", apis.ItemPublishApi.as_view(), name="api_item_publish"),
+urlpatterns = [
+    path("b/<uuid:business_id>/", include(page_urls)),
 ]

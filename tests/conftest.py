@@ -109,7 +109,7 @@ def connect():
             external_tenant_id=f"{provider_key}-tenant",
             credentials={"access_token": "at", "refresh_token": "rt", "expires_at": 4102444800},
         )
-        return services._connection_create(business=business, provider=provider, result=result, actor=user)
+        return services.connection_create(business=business, provider=provider, result=result, actor=user)
 
     return make
 

@@ -6,7 +6,7 @@ from urllib.parse import quote
 
 import pytest
 
-from integrations.models import AuditLogEntry
+from accounts.models import AuditLogEntry
 from publishing.services import supplier_create
 
 

@@ -6,7 +6,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("integrations", "0004_lists"),
+        ("integrations", "0005_lists"),
         ("publishing", "0006_drop_indexes_led_by_others"),
     ]
 

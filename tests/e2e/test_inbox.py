@@ -27,7 +27,7 @@ def acme(settings, tmp_path):
     acme, admin = seeded["acme"], seeded["acme_admin"]
     connections = {}
     for key, organisation in (("xero", "Acme Trading Ltd"), ("bill_com", "Acme Trading (Bill.com)")):
-        connections[key] = connection_services._connection_create(
+        connections[key] = connection_services.connection_create(
             business=acme,
             provider=registry.get(key),
             result=ConnectResult(

@@ -7,9 +7,10 @@ import pytest
 from django.db import IntegrityError, transaction
 from django.db import connection as db_connection
 
+from accounts.models import AuditLogEntry
 from dext_connections.errors import Conflict
 from integrations import services
-from integrations.models import AuditLogEntry, Connection, ConnectionStatus, ProviderKind, PublishingDefaults
+from integrations.models import Connection, ConnectionStatus, ProviderKind, PublishingDefaults
 from publishing.models import IntegrationSource, Item, ItemState, PublishJob, PublishJobStatus, SupplierRule
 from publishing.services import item_create, supplier_get_or_create
 
@@ -268,7 +269,7 @@ def test_R5_needs_reconnect_shows_and_reconnect_keeps_defaults(world, connect):
     assert bill.status == ConnectionStatus.NEEDS_RECONNECT
     from integrations.providers.base import ConnectResult
 
-    services._connection_renew(
+    services.connection_renew(
         connection=bill, result=ConnectResult("Sandbox Org", "bill_com-tenant", {"session_id": "new"}), actor=None
     )
     bill.refresh_from_db()

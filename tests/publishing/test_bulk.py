@@ -6,7 +6,7 @@ import pytest
 from django.db import connection as db
 from django.test.utils import CaptureQueriesContext
 
-from integrations.models import AuditLogEntry
+from accounts.models import AuditLogEntry
 from publishing.models import IntegrationSource, Item, ItemHistory, ItemKind, ItemState, PublishJob
 from publishing.services import items_set_integration_bulk
 from tests.publishing.conftest import make_item

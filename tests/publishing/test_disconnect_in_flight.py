@@ -12,7 +12,7 @@ from integrations.sandbox import selectors as sandbox
 from integrations.services import connection_disconnect
 from publishing.models import ItemHistory, ItemState, PublishJob, PublishJobStatus
 from publishing.pipeline import items_publish
-from publishing.views import integration_source_words
+from publishing.presenters import integration_source_words
 from publishing.worker import batch_run
 from tests.publishing.test_lost_answers import run_until_done
 from tests.publishing.test_pipeline_providers import ready_item

@@ -4,7 +4,7 @@ import uuid
 
 import pytest
 
-from integrations.models import AuditLogEntry
+from accounts.models import AuditLogEntry
 from publishing.models import IntegrationSource, Item, ItemHistory, ItemKind, ItemState, PublishJob, Supplier
 from tests.publishing.conftest import make_item
 

@@ -4,7 +4,8 @@ from datetime import date
 
 import pytest
 
-from integrations.models import AuditLogEntry, Connection, ProviderKind
+from accounts.models import AuditLogEntry
+from integrations.models import Connection, ProviderKind
 from integrations.providers import registry
 from integrations.providers.base import AuthKind, ItemKind, Provider
 from publishing.models import IntegrationSource, Item, ItemHistory, ItemState, Supplier, SupplierRule

@@ -1,8 +1,16 @@
+"""``python manage.py seed_demo``: the demo accounts, connections and items.
+
+It lives in publishing, the top app, because it seeds every app (accounts, then integrations, then publishing).
+"""
+
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from accounts.demo import seed_accounts
 from accounts.models import Business
+from integrations.demo import seed_connections
+from publishing.demo import seed_items
+from publishing.demo_published import seed_published_examples
 
 
 class Command(BaseCommand):
@@ -16,16 +24,7 @@ class Command(BaseCommand):
             self.stdout.write("Demo data not loaded: the database already has businesses.")
             return
         with transaction.atomic():
-            seed_accounts()
-            for seeder in _later_seeders():
+            # Every app's seeder, in dependency order.
+            for seeder in (seed_accounts, seed_connections, seed_items, seed_published_examples):
                 seeder()
         self.stdout.write(self.style.SUCCESS("Demo data loaded. Sign in as admin@acme.test / dext-demo-pass."))
-
-
-def _later_seeders():
-    """Seeders of the other apps, in dependency order."""
-    from integrations.demo import seed_connections
-    from publishing.demo import seed_items
-    from publishing.demo_published import seed_published_examples
-
-    return [seed_connections, seed_items, seed_published_examples]

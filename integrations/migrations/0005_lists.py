@@ -11,7 +11,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
     dependencies = [
         ("accounts", "0002_api_token_lifecycle"),
-        ("integrations", "0003_alter_auditlogentry_after_alter_auditlogentry_before"),
+        ("integrations", "0004_auditlogentry_moved_to_accounts"),
     ]
 
     operations = [

@@ -1,7 +1,10 @@
-"""R7: the audit log of connections, defaults, supplier rules and item integrations."""
+"""R7: the audit log of connections, defaults, supplier rules and item integrations.
 
-from accounts.models import Business, User
-from integrations.models import AuditLogEntry
+It lives in accounts, the lowest app that every writer may import (integrations and publishing write it;
+accounts could audit memberships too); its table is still ``integrations_auditlogentry``.
+"""
+
+from accounts.models import AuditLogEntry, Business, User
 
 
 def audit_record(

@@ -1,0 +1,23 @@
+"""Integrations' part of API v1 (mounted at /api/v1/): a business's connections, defaults and audit log; providers."""
+
+from django.urls import include, path
+
+from integrations import apis
+
+business_urls = [
+    path("connections/", apis.ConnectionsApi.as_view(), name="api_connections"),
+    path("connections/<str:connection_id>/", apis.ConnectionDetailApi.as_view(), name="api_connection_detail"),
+    path(
+        "connections/<str:connection_id>/disconnect-preview/",
+        apis.DisconnectPreviewApi.as_view(),
+        name="api_connection_disconnect_preview",
+    ),
+    path("connections/<str:connection_id>/reconnect/", apis.ReconnectApi.as_view(), name="api_connection_reconnect"),
+    path("publishing-defaults/", apis.PublishingDefaultsApi.as_view(), name="api_publishing_defaults"),
+    path("audit-log/", apis.AuditLogApi.as_view(), name="api_audit_log"),
+]
+
+urlpatterns = [
+    path("businesses/<uuid:business_id>/", include(business_urls)),
+    path("providers/", apis.ProvidersApi.as_view(), name="api_providers"),
+]

@@ -1,0 +1,108 @@
+"""Business settings > Supplier rules: the list, the form (create or edit), delete."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.shortcuts import redirect
+from django.views import View
+from django.views.generic import TemplateView
+
+from accounts.mixins import BusinessViewMixin
+from accounts.permissions import Action, can
+from dext_connections.errors import ApplicationError
+from publishing import selectors, services
+from publishing.forms import SupplierRuleForm
+from publishing.models import ItemKind
+
+
+class SupplierRulesView(BusinessViewMixin, TemplateView):
+    template_name = "publishing/supplier_rules.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        connections = selectors.connections_for_items(business=self.business)
+        rules = list(selectors.supplier_rules_list(business=self.business))
+        for rule in rules:
+            rule.integration_name = connections.name_of(rule.integration_id)
+        context.update(rules=rules, can_edit=can(self.access, Action.EDIT_SUPPLIER_RULES))
+        return context
+
+
+class SupplierRuleFormView(BusinessViewMixin, TemplateView):
+    """Create (no ``rule_id``) or edit a supplier rule."""
+
+    template_name = "publishing/supplier_rule_form.html"
+    required_action = Action.EDIT_SUPPLIER_RULES
+
+    def _rule(self):
+        rule_id = self.kwargs.get("rule_id")
+        return services.supplier_rule_get(business=self.business, rule_id=rule_id) if rule_id else None
+
+    def _form(self, rule, data=None):
+        connections = selectors.connections_for_items(business=self.business).accepting(ItemKind.COST)
+        initial = {}
+        if rule is not None:
+            initial = {name: getattr(rule, name) for name in services.RULE_FIELDS}
+            initial["paid"] = "" if rule.paid is None else ("true" if rule.paid else "false")
+            initial.update(supplier_name=rule.supplier.name, integration=str(rule.integration_id or ""))
+        else:
+            initial["supplier_name"] = self.request.GET.get("supplier", "")
+        return SupplierRuleForm(data, initial=initial, connections=connections)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        rule = kwargs.get("rule", self._rule())
+        context.update(
+            rule=rule,
+            form=kwargs.get("form") or self._form(rule),
+            suppliers=selectors.suppliers_for_filter(business=self.business),
+        )
+        return context
+
+    def post(self, request, business_id, rule_id=None):
+        rule = self._rule()
+        form = self._form(rule, request.POST)
+        if form.is_valid():
+            supplier = services.supplier_get_or_create(business=self.business, name=form.cleaned_data["supplier_name"])
+            values = form.rule_values()
+            apply = form.cleaned_data["apply_to_inbox"]
+            integration = form.cleaned_data["integration"] or None
+            try:
+                if rule is None:
+                    rule = services.supplier_rule_create(
+                        business=self.business,
+                        actor=request.user,
+                        supplier_id=supplier.pk,
+                        integration_id=integration,
+                        apply_to_inbox=apply,
+                        **values,
+                    )
+                else:
+                    rule = services.supplier_rule_update(
+                        business=self.business,
+                        actor=request.user,
+                        rule_id=rule.pk,
+                        changes={"supplier": supplier.pk, "integration": integration, **values},
+                        apply_to_inbox=apply,
+                    )
+            except ApplicationError as exc:
+                if exc.status_code == 404:
+                    raise
+                form.add_error(
+                    "integration" if "connection" in exc.code or exc.code == "kind_not_supported" else None, exc.detail
+                )
+            else:
+                note = " and applied to the supplier's inbox items" if apply else ""
+                messages.success(request, f"Supplier rule for {supplier.name} saved{note}.")
+                return redirect("supplier_rules", business_id=self.business.id)
+        return self.render_to_response(self.get_context_data(rule=rule, form=form), status=400)
+
+
+class SupplierRuleDeleteView(BusinessViewMixin, View):
+    required_action = Action.EDIT_SUPPLIER_RULES
+
+    def post(self, request, business_id, rule_id):
+        rule = services.supplier_rule_get(business=self.business, rule_id=rule_id)
+        services.supplier_rule_delete(business=self.business, actor=request.user, rule_id=rule.pk)
+        messages.success(request, f"Supplier rule for {rule.supplier.name} deleted.")
+        return redirect("supplier_rules", business_id=self.business.id)
