@@ -7,16 +7,16 @@ from publishing.models import ItemState
 from publishing.presenters import options_html, state_label
 
 
-def test_web_connector_connections_are_found_by_their_auth_kind(world, connect):
+def test_pull_delivery_connections_are_found_by_their_provider_not_their_key(world, connect):
     qbd = connect(world.a, "quickbooks_desktop")
     connect(world.b, "xero")
-    assert selectors.connections_for_items(business=world.a).web_connector_ids == {qbd.id}
-    assert selectors.connections_for_items(business=world.b).web_connector_ids == set()
+    assert selectors.connections_for_items(business=world.a).pull_labels == {qbd.id: "Waiting for QuickBooks Desktop"}
+    assert selectors.connections_for_items(business=world.b).pull_labels == {}
 
 
 def test_a_queued_item_waits_for_the_web_connector_only_on_such_a_connection(world, connect):
     qbd = connect(world.a, "quickbooks_desktop")
-    ids = selectors.connections_for_items(business=world.a).web_connector_ids
+    ids = selectors.connections_for_items(business=world.a).pull_labels
     queued = SimpleNamespace(state=ItemState.QUEUED, integration_id=qbd.id)
     assert state_label(queued, ids) == "Waiting for QuickBooks Desktop"
     assert state_label(SimpleNamespace(state=ItemState.QUEUED, integration_id=None), ids) == "Queued"
