@@ -158,6 +158,11 @@ class Provider(ABC):
     pull_label: ClassVar[str] = ""
     # Every base URL the provider's package declares, by name (see Endpoint).
     endpoints: ClassVar[dict[str, Endpoint]] = {}
+    # The ledger's lists (DESIGN.md §9) this provider's sync walks, pass by pass (integrations.lists.source.Pass);
+    # none: the provider keeps no lists of its own. ``lists_from_main``: its items are coded against the main
+    # connection's lists (ApprovalMax publishes through the main ledger).
+    list_passes: ClassVar[tuple] = ()
+    lists_from_main: ClassVar[bool] = False
 
     def requests_for(self, jobs: int) -> int:
         """The create requests a batch of ``jobs`` documents takes."""
@@ -206,6 +211,16 @@ class Provider(ABC):
     def pull_client(self, connection: Connection) -> PullClient:
         """The client of a pull-delivery provider, bound to one connection (see :class:`PullClient`)."""
         raise NotImplementedError
+
+    def list_source(self, connection: Connection):
+        """What the list sync pages through (integrations.lists.source.ListSource), or None: by default the
+        connection's client, which then implements ``fetch(kind, *, page, since) -> Page``."""
+        return self.client(connection) if self.list_passes else None
+
+    @property
+    def list_kinds(self) -> tuple:
+        """Every list the passes fill (ListKind values), in order."""
+        return tuple(kind for one in self.list_passes for kind in one.gives)
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,7 @@
 """What a provider client is asked to publish: a plain snapshot of an item, no ORM objects."""
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
@@ -11,6 +11,17 @@ class Attachment:
     filename: str
     content_type: str
     content: bytes
+
+
+@dataclass(frozen=True)
+class Coding:
+    """An entry of the ledger's lists as the provider knows it: its own id, its code (Xero's account code or
+    TaxType, QuickBooks Desktop's full name), its name and what else the sync kept (``extra``)."""
+
+    external_id: str
+    code: str
+    name: str
+    extra: dict = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -42,6 +53,12 @@ class PublishDocument:
     # authorisation lapsed), under another request's idempotency key than this one's: providers with keys must
     # look for that document too before they create one.
     sent_before: bool = False
+    # The coding, from the lists of the connection the document goes to (DESIGN.md §9): what a client sends as the
+    # account, the tax rate and the account a paid item was paid from. None: not coded (the text fields above say
+    # what the item asked for).
+    category_ref: Coding | None = None
+    tax_rate_ref: Coding | None = None
+    payment_account_ref: Coding | None = None
 
     @property
     def account_code(self) -> str:
