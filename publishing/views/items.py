@@ -17,6 +17,7 @@ from accounts.permissions import Action, can, require
 from dext_connections.errors import ApplicationError
 from dext_connections.htmx import announce
 from publishing import announcements, selectors, services
+from publishing import fields as spec
 from publishing.coding import coding_context, item_problems
 from publishing.forms import AttachmentForm, ItemFieldsForm, UploadForm
 from publishing.models import IN_FLIGHT_STATES, UNPUBLISHED_STATES, ItemKind, ItemState
@@ -30,6 +31,7 @@ from publishing.presenters import (
     state_label,
 )
 from publishing.views._common import LIST_URLS, PAGE_SIZE, item_url, safe_next
+from publishing.views.coding import item_pickers
 
 # ---------------------------------------------------------------- the lists
 
@@ -265,9 +267,11 @@ class ItemDetailView(BusinessViewMixin, TemplateView):
         decorate_item(item, connections)
         attachment_name = item.attachment.name.rsplit("/", 1)[-1] if item.attachment else ""
         problems = item_problems(item, coding_context(self.business)) if item.state in UNPUBLISHED_STATES else []
+        pickers = item_pickers(self.business, item) if item.state in UNPUBLISHED_STATES else {}
         context.update(
             row_context(self.access, connections, item.kind),
             item=item,
+            pickers=pickers,
             form=kwargs.get("form") or self._form(item),
             attachment_form=AttachmentForm(),
             history=decorate_history(selectors.item_history(item=item), connections),
@@ -289,6 +293,10 @@ class ItemDetailView(BusinessViewMixin, TemplateView):
         if form.is_valid():
             changes = form.item_values()
             changes["customer" if item.kind == ItemKind.SALES else "supplier"] = form.cleaned_data["contact_name"]
+            # Fields picked from the ledger's lists come as entries; their words are the entry's, not the form's.
+            for name in item_pickers(self.business, item) if item.state in UNPUBLISHED_STATES else {}:
+                changes.pop(name, None)
+                changes[spec.API_ID[name]] = request.POST.get(spec.API_ID[name]) or None
             try:
                 services.item_update(business=self.business, actor=request.user, item_id=item.pk, changes=changes)
             except ApplicationError as exc:
