@@ -109,3 +109,27 @@ def test_a_published_item_cell_is_not_editable(client, world, xero):
     client.force_login(world.users["standard"])
     assert 'data-testid="category-button"' not in client.get(f"/b/{world.a.id}/costs/?tab=published").content.decode()
     assert ListEntry.objects.for_business(world.a).exists()
+
+
+def test_a_supplier_rule_is_coded_from_its_integrations_lists(client, world, xero, connect):
+    from publishing.models import SupplierRule
+
+    bill = connect(world.a, "bill_com")
+    client.force_login(world.users["business_admin"])
+    form = client.get(f"/b/{world.a.id}/settings/supplier-rules/new/").content.decode()
+    assert 'data-testid="picker-category"' in form, "the default integration's (Xero's) chart"
+    answer = client.post(
+        f"/b/{world.a.id}/settings/supplier-rules/new/",
+        {"supplier_name": "Ads Co", "integration": "", "category_id": str(entry(xero, A, "400").id)},
+    )
+    assert answer.status_code == 302, answer.content
+    rule = SupplierRule.objects.for_business(world.a).get(supplier__name="Ads Co")
+    assert rule.category_entry == entry(xero, A, "400")
+    # The rule now sends Ads Co to Bill.com: the same name is found in Bill.com's chart.
+    moved = client.post(
+        f"/b/{world.a.id}/settings/supplier-rules/{rule.id}/",
+        {"supplier_name": "Ads Co", "integration": str(bill.id), "category_id": str(entry(xero, A, "400").id)},
+    )
+    assert moved.status_code == 302, moved.content
+    rule.refresh_from_db()
+    assert rule.category_entry == entry(bill, A, "400"), "found again by its code in Bill.com's chart"
