@@ -23,6 +23,11 @@ page_urls = [
     path("items/<uuid:item_id>/publish/", items.ItemPublishView.as_view(), name="item_publish"),
     path("items/<uuid:item_id>/archive/", items.ItemArchiveView.as_view(), name="item_archive"),
     path("items/<uuid:item_id>/attachment/", items.ItemAttachmentView.as_view(), name="item_attachment"),
+    path(
+        "items/<uuid:item_id>/attachment/retry/",
+        items.ItemAttachmentRetryView.as_view(),
+        name="item_attachment_retry",
+    ),
     path("settings/supplier-rules/", supplier_rules.SupplierRulesView.as_view(), name="supplier_rules"),
     path("settings/supplier-rules/new/", supplier_rules.SupplierRuleFormView.as_view(), name="supplier_rule_create"),
     path(

@@ -18,6 +18,7 @@ from dext_connections.errors import ApplicationError
 from dext_connections.htmx import announce
 from publishing import announcements, selectors, services
 from publishing import fields as spec
+from publishing.attaching import attachment_retry
 from publishing.coding import coding_context, item_problems
 from publishing.forms import AttachmentForm, ItemFieldsForm, UploadForm
 from publishing.models import IN_FLIGHT_STATES, UNPUBLISHED_STATES, ItemKind, ItemState
@@ -415,3 +416,21 @@ class UploadView(BusinessViewMixin, TemplateView):
                 messages.success(request, f"Uploaded: the item is {state}.")
                 return redirect(item_url(self.business, item))
         return self.render_to_response(self.get_context_data(form=form), status=400)
+
+
+class ItemAttachmentRetryView(BusinessViewMixin, View):
+    """**Retry attachment**: the document is in the ledger, its attachment is not; upload it again."""
+
+    required_action = Action.PUBLISH
+
+    def post(self, request, business_id, item_id):
+        try:
+            item = attachment_retry(business=self.business, actor=request.user, item_id=item_id)
+        except ApplicationError as exc:
+            if exc.status_code == 404:
+                raise
+            messages.error(request, exc.detail)
+            item = services.item_get(business=self.business, item_id=item_id)
+        else:
+            messages.success(request, "Uploading the attachment again…")
+        return redirect(item_url(self.business, item))
