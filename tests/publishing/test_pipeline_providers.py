@@ -135,7 +135,8 @@ def test_quickbooks_online_publishes_bill_and_invoice(
     client, world, sandbox_http, sent, django_capture_on_commit_callbacks
 ):
     oauth_connect(client, world.a, world.users["business_admin"], "quickbooks_online")
-    bill, sale = ready_item(world, "cost", category="Office Expenses"), ready_item(world, "sales")
+    # A sale is coded with an income account; its line is the company's product that sells into it.
+    bill, sale = ready_item(world, "cost", category="Office Expenses"), ready_item(world, "sales", category="Services")
     unknown = ready_item(world, "cost", n=2, category="999 Nowhere")
     publish_and_run(world, [bill, sale], sent, django_capture_on_commit_callbacks)
     types = {d["reference"]: d["type"] for d in documents("quickbooks_online")}
