@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import uuid
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -14,8 +15,10 @@ from accounts.models import Business, User
 from integrations.models import LIVE_STATUSES, Connection
 from integrations.providers import registry
 from integrations.providers.base import AuthKind
+from publishing.coding import coding_context, item_problems
 from publishing.models import IN_FLIGHT_STATES, Item, ItemHistory, ItemState, PublishJob, PublishJobStatus
-from publishing.readiness import item_missing_fields
+
+log = logging.getLogger(__name__)
 
 QUEUES = ("publish_interactive", "publish_bulk")
 
@@ -45,6 +48,23 @@ def batch_size(provider_key: str) -> int:
     """Jobs one worker takes at once for a connection: what one create request of its provider carries, capped
     by ``PUBLISH_BATCH_MAX`` (1 turns batching off, should a provider's batch endpoint misbehave)."""
     return max(1, min(registry.get(provider_key).batch_size, settings.PUBLISH_BATCH_MAX))
+
+
+def _attachment_too_big(item: Item, provider) -> str:
+    """A file over the provider's limit is refused before publishing (it would make a document without it)."""
+    limit = provider.max_attachment_bytes
+    if not limit or not item.attachment:
+        return ""
+    try:
+        size = item.attachment.size
+    except OSError:
+        return ""
+    if size <= limit:
+        return ""
+    return (
+        f"The attachment is {size / 1024 / 1024:.1f} MB; {provider.name} takes files of at most "
+        f"{limit / 1024 / 1024:.0f} MB. Replace it with a smaller file to publish."
+    )
 
 
 def send_batches(jobs: list[PublishJob]) -> None:
@@ -91,6 +111,7 @@ def items_publish(
             if item.integration_id in connections:
                 item.integration = connections[item.integration_id]
         jobs, history = [], []
+        context = None  # how the items are coded, read only when one is not ready (to say why)
         for raw_id in item_ids:
             item = found.get(str(raw_id))
             if item is None:
@@ -101,15 +122,22 @@ def items_publish(
             if item.state == ItemState.ARCHIVED:
                 result.refuse(item.pk, "not_ready", "Archived items are not published.", missing=[])
                 continue
-            missing = item_missing_fields(item)
-            if missing:
-                result.refuse(item.pk, "not_ready", f"Fill in {', '.join(missing)} first.", missing=missing)
+            if item.state != ItemState.READY:
+                context = context or coding_context(business)
+                problems = item_problems(item, context)
+                missing = [p["field"] for p in problems]
+                detail = " ".join(p["detail"] for p in problems) or "This item is not ready to publish."
+                result.refuse(item.pk, "not_ready", detail, missing=missing, problems=problems)
                 continue
             connection = item.integration
             if connection is None or connection.status not in LIVE_STATUSES:
                 result.refuse(item.pk, "no_connection", "Connect accounting software before publishing.")
                 continue
             provider = registry.get(connection.provider)
+            too_big = _attachment_too_big(item, provider)
+            if too_big:
+                result.refuse(item.pk, "attachment_too_large", too_big)
+                continue
             if automatic and not provider.supports_auto_publish:
                 continue  # QuickBooks Desktop is never published automatically
             waits = provider.auth is AuthKind.WEB_CONNECTOR
@@ -148,3 +176,30 @@ def items_publish(
         if to_send and dispatch:
             send_batches(to_send)
     return result
+
+
+def sweep_expired_leases(*, limit: int = 500) -> int:
+    """Re-send jobs whose lease expired: a lost broker message, a killed worker, an emptied Redis. Members of
+    one unfinished batch go in one message, so that they are claimed and sent again together."""
+    now = timezone.now()
+    with transaction.atomic():
+        jobs = list(
+            PublishJob.objects.unscoped()
+            .select_for_update(skip_locked=True, of=("self",))
+            .select_related("connection")
+            .filter(
+                status__in=(PublishJobStatus.PENDING, PublishJobStatus.CLAIMED),
+                lease_expires_at__lt=now,
+            )
+            .order_by("lease_expires_at")[:limit]
+        )
+        grace = timedelta(seconds=settings.PUBLISH_DISPATCH_GRACE_SECONDS)
+        for job in jobs:
+            if job.status == PublishJobStatus.CLAIMED:
+                job.status = PublishJobStatus.PENDING  # the worker that held it is gone
+            job.lease_expires_at = now + grace
+        PublishJob.objects.unscoped().bulk_update(jobs, ["status", "lease_expires_at"])
+        send_batches(jobs)
+    if jobs:
+        log.info("swept publish jobs", extra={"count": len(jobs)})
+    return len(jobs)

@@ -17,11 +17,6 @@ from tests.publishing.conftest import PDF
 from tests.publishing.test_batches import publish
 from tests.publishing.test_pipeline_providers import ready_item
 
-ATTACH_LATER = pytest.mark.skip(
-    reason="QuickBooks Online uploads through attach() since issue 11, which the worker calls once the lead's "
-    "attachment change lands: re-enable then (client-level equivalents: tests/integrations/quickbooks_online/)"
-)
-
 
 class LoseOnce(httpx.BaseTransport):
     """Into the sandbox in process; the answer of the first ``method`` request whose path holds ``part`` is lost
@@ -107,7 +102,6 @@ def test_bill_com_a_lost_answer_then_the_bills_found_again_get_their_attachment_
     assert_each_once_with_its_attachment(world, items, "bill_com")
 
 
-@ATTACH_LATER
 @pytest.mark.parametrize("lost", [("POST", "/batch"), ("POST", "/upload")])
 def test_quickbooks_online_a_lost_answer_makes_no_second_attachment(
     client, world, lose, messages, django_capture_on_commit_callbacks, lost
@@ -139,14 +133,8 @@ def test_xero_a_lost_answer_makes_no_second_invoice_or_attachment(
     [
         ("xero", "PUT", "/Invoices", {}),
         ("xero", "PUT", "/BankTransactions", {"publish_as": "spend_money"}),
-        pytest.param("quickbooks_online", "POST", "/batch", {"category": "20 Office Expenses"}, marks=ATTACH_LATER),
-        pytest.param(
-            "quickbooks_online",
-            "POST",
-            "/batch",
-            {"category": "20 Office Expenses", "invoice_number": ""},
-            marks=ATTACH_LATER,
-        ),
+        ("quickbooks_online", "POST", "/batch", {"category": "20 Office Expenses"}),
+        ("quickbooks_online", "POST", "/batch", {"category": "20 Office Expenses", "invoice_number": ""}),
     ],
 )
 def test_published_again_after_giving_up_the_first_document_is_found_not_made_twice(

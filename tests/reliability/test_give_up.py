@@ -14,10 +14,6 @@ from tests.reliability.rig import connect_oauth, seed_items
 
 pytestmark = pytest.mark.reliability
 
-# QuickBooks Online uploads through attach() since issue 11, which the worker calls once the lead's attachment change
-# lands: give its items attachments again then.
-ATTACH_LATER = {"quickbooks_online"}
-
 MAX_ATTEMPTS = 3
 
 
@@ -43,7 +39,7 @@ def test_after_max_attempts_the_item_is_ready_with_its_error_and_publishing_agai
         rig.fault(provider, mode, rate=1.0)
     provider_of, batches = {}, []
     for business, admin, provider in plan:
-        items = seed_items(business, 6, provider=provider, attachments=provider not in ATTACH_LATER)
+        items = seed_items(business, 6, provider=provider, attachments=True)
         provider_of.update(dict.fromkeys((i.pk for i in items), provider))
         batches.append((business, admin, items))
     items = [item for *_, batch in batches for item in batch]

@@ -15,10 +15,6 @@ from tests.reliability.rig import connect_oauth, seed_items
 
 pytestmark = pytest.mark.reliability
 
-# QuickBooks Online uploads through attach() since issue 11, which the worker calls once the lead's attachment change
-# lands: give its items attachments again then.
-ATTACH_LATER = {"quickbooks_online"}
-
 # What a client makes of an answer that never came: a dropped connection, or its own timeout.
 NO_ANSWER = Q(response__error__startswith="Could not reach") | Q(response__error__endswith="did not answer in time.")
 
@@ -45,7 +41,7 @@ def test_answers_lost_after_the_provider_committed_double_nothing(rig, client, m
 
     provider_of, batches = {}, []
     for business, admin, provider, count in plan:
-        items = seed_items(business, count, provider=provider, attachments=provider not in ATTACH_LATER)
+        items = seed_items(business, count, provider=provider, attachments=True)
         provider_of.update(dict.fromkeys((i.pk for i in items), provider))
         batches.append((business, admin, items))
     items = [item for _, _, batch in batches for item in batch]
