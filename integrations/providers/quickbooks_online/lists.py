@@ -4,8 +4,8 @@
   (queries answer active entries only unless asked), entity after entity; the page token is ``Entity:n``.
 - An incremental pass asks change data capture (``GET …/cdc?entities=…&changedSince=…``) once. It looks back 30 days
   at most and answers 1,000 objects at most: older, or a full answer, and the pass walks the queries instead.
-- Tax codes are not in change data capture: their pass is always full, one batch request a page with the tax rates
-  (a code's rate is the sum of its rates).
+- Tax codes are not in change data capture: their pass is always full: the tax rates first (carried in the page
+  token), then the codes (a code's rate is the sum of its rates).
 
 Accounts: id = ``Id``, code = ``AcctNum``; Bank and Credit Card accounts are payment accounts too; receivable and
 payable accounts are no category. Tax codes: code = ``Name``; usage from their purchase and sales rate lists (the
@@ -16,6 +16,7 @@ and inventory items. Tracking: classes and departments, whose ids are kept as ``
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timedelta
 from decimal import Decimal
 
@@ -23,10 +24,8 @@ from django.utils import timezone
 
 from integrations.lists.models import ListKind
 from integrations.lists.source import Entry, Page, Pass
-from integrations.providers.base import ValidationError
 from integrations.providers.quickbooks_online import endpoints
 from integrations.providers.quickbooks_online.endpoints import MINOR_VERSION
-from integrations.providers.quickbooks_online.faults import fault_errors
 
 PASSES = (
     Pass(fetch=ListKind.ACCOUNTS, gives=(ListKind.ACCOUNTS, ListKind.PAYMENT_ACCOUNTS), incremental=True),
@@ -177,7 +176,7 @@ class ListFetcher:
     def fetch(self, kind: ListKind, *, page: str | None, since: datetime | None) -> Page:
         kind = ListKind(kind)
         if kind == ListKind.TAX_RATES:
-            return self._tax_page(int(page or 1))
+            return self._tax_page(page)
         entities = ENTITIES[kind]
         if page is None and since is not None:
             if since > timezone.now() - timedelta(days=endpoints.CDC_MAX_DAYS - 1):
@@ -214,26 +213,18 @@ class ListFetcher:
             return Page(entries=entries, next=f"{entities[0]}:1")
         return Page(entries=entries)
 
-    def _tax_page(self, start: int) -> Page:
+    def _tax_page(self, page: str | None) -> Page:
+        """First the tax rates (one query; a company has far fewer than 1,000), carried in the page token, then the
+        tax codes page by page, each with the rates it adds up."""
+        if page is None:
+            rows = self.query("select * from TaxRate MAXRESULTS 1000").get("TaxRate") or []
+            rates = {str(r["Id"]): str(r.get("RateValue") or 0) for r in rows}
+            return Page(entries=[], next=json.dumps({"start": 1, "rates": rates}))
+        state = json.loads(page)
+        start, rates = int(state["start"]), {k: Decimal(v) for k, v in state["rates"].items()}
         size = endpoints.QUERY_PAGE_SIZE
-        codes = f"select * from TaxCode where Active in (true, false) STARTPOSITION {start} MAXRESULTS {size}"  # noqa: S608
-        request = {
-            "BatchItemRequest": [
-                {"bId": "rates", "Query": "select * from TaxRate MAXRESULTS 1000"},
-                {"bId": "codes", "Query": codes},
-            ]
-        }
-        answer = self.call("POST", self.company_url("/batch"), params={"minorversion": MINOR_VERSION}, json=request)
-        found = {str(item.get("bId")): item for item in answer.json().get("BatchItemResponse") or []}
-        for item in found.values():
-            if fault_errors(item):
-                self.refuse(item)
-        if set(found) != {"rates", "codes"}:
-            raise ValidationError("QuickBooks Online answered without its tax codes.")
-        rates = {
-            str(r["Id"]): Decimal(str(r.get("RateValue") or 0))
-            for r in found["rates"]["QueryResponse"].get("TaxRate") or []
-        }
-        rows = found["codes"]["QueryResponse"].get("TaxCode") or []
+        statement = f"select * from TaxCode where Active in (true, false) STARTPOSITION {start} MAXRESULTS {size}"  # noqa: S608
+        rows = self.query(statement).get("TaxCode") or []
         entries = [e for row in rows for e in tax_entries(row, rates)]
-        return Page(entries=entries, next=str(start + size) if len(rows) >= size else None)
+        following = json.dumps({"start": start + size, "rates": state["rates"]}) if len(rows) >= size else None
+        return Page(entries=entries, next=following)
