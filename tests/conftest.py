@@ -170,7 +170,30 @@ def oauth_connect(client, business, user, provider: str):
     location = urlsplit(consent(client, started.json()["authorize_url"]))
     landed = client.get(f"{location.path}?{location.query}")
     assert landed.status_code == 302, landed.content
-    return Connection.objects.for_business(business).get(provider=provider, status="active")
+    connection = Connection.objects.for_business(business).get(provider=provider, status="active")
+    sync_lists_now(connection)
+    return connection
+
+
+def sync_lists_now(connection) -> None:
+    """What the list sync's task does after a connect, at once and to the end: the provider's lists read from its
+    sandbox (in process) through the sync's engine, which then has the business's items coded again."""
+    import contextlib
+
+    from integrations.lists.sync import lists_sync_begin, lists_sync_step
+    from integrations.providers import registry
+
+    provider = registry.get(connection.provider)
+    if not provider.list_kinds:
+        return
+    lists_sync_begin(connection=connection, full=True)
+    for _ in range(100):
+        step = lists_sync_step(
+            connection=connection, source=provider.list_source(connection), slot=contextlib.nullcontext
+        )
+        if step.again is None:
+            return
+    raise AssertionError(f"the list sync of {connection.provider} did not end")
 
 
 def bill_com_connect(business, user):

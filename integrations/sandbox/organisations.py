@@ -11,7 +11,12 @@ _NAMESPACE = uuid.UUID("5d6c2b7e-0c4b-4f0e-9b8e-2f1a7c3d9e10")
 # provider → [(name, currency)]; the first one is granted by default.
 SEEDS: dict[str, list[tuple[str, str]]] = {
     Provider.XERO: [("Sandbox Trading Co", "GBP"), ("Sandbox Holdings Ltd", "GBP")],
-    Provider.QUICKBOOKS_ONLINE: [("Sandbox Trading Co", "USD"), ("Sandbox Holdings Inc", "USD")],
+    # QuickBooks Online: two US companies and a UK one (VAT); the country follows the currency.
+    Provider.QUICKBOOKS_ONLINE: [
+        ("Sandbox Trading Co", "USD"),
+        ("Sandbox Holdings Inc", "USD"),
+        ("Sandbox Trading Ltd", "GBP"),
+    ],
     Provider.APPROVALMAX: [("Sandbox Trading Co", "GBP"), ("Sandbox Holdings Ltd", "GBP")],
     Provider.BILL_COM: [("Sandbox Trading Co", "USD"), ("Sandbox Holdings Inc", "USD")],
 }

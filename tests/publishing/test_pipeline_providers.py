@@ -113,7 +113,7 @@ def test_a_replayed_job_makes_no_second_document(
         assert main
     else:
         oauth_connect(client, world.a, world.users["business_admin"], provider)
-    category = "20 Office Expenses" if provider == "quickbooks_online" else "429 General Expenses"
+    category = "Office Expenses" if provider == "quickbooks_online" else "429 General Expenses"
     item = ready_item(world, "cost", n=7, category=category)
     publish_and_run(world, [item], sent, django_capture_on_commit_callbacks)
     item.refresh_from_db()
@@ -135,14 +135,15 @@ def test_quickbooks_online_publishes_bill_and_invoice(
     client, world, sandbox_http, sent, django_capture_on_commit_callbacks
 ):
     oauth_connect(client, world.a, world.users["business_admin"], "quickbooks_online")
-    bill, sale = ready_item(world, "cost", category="Office Expenses"), ready_item(world, "sales")
+    # A sale is coded with an income account; its line is the company's product that sells into it.
+    bill, sale = ready_item(world, "cost", category="Office Expenses"), ready_item(world, "sales", category="Services")
     unknown = ready_item(world, "cost", n=2, category="999 Nowhere")
     publish_and_run(world, [bill, sale], sent, django_capture_on_commit_callbacks)
     types = {d["reference"]: d["type"] for d in documents("quickbooks_online")}
     assert types == {str(bill.pk): "Bill", str(sale.pk): "Invoice"}
-    publish_and_run(world, [unknown], sent, django_capture_on_commit_callbacks)
-    unknown.refresh_from_db()
-    assert unknown.state == ItemState.READY and "999 Nowhere" in unknown.last_publish_error
+    # A category the company's chart does not have is refused before publishing, naming it (issue 10).
+    refused = items_publish(business=world.a, item_ids=[unknown.id], actor=world.users["business_admin"])
+    assert refused.errors[0]["code"] == "not_ready" and "999 Nowhere" in refused.errors[0]["detail"]
 
 
 def test_server_errors_are_retried_with_backoff(client, world, sandbox_http, sent, django_capture_on_commit_callbacks):

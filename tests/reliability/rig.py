@@ -25,6 +25,7 @@ from integrations.sandbox.services import set_fault
 from publishing.models import Item, ItemState, PublishJob
 from publishing.resolution import items_reresolve
 from publishing.services import supplier_get_or_create
+from tests.conftest import sync_lists_now
 from tests.factories import BusinessFactory, BusinessMembershipFactory
 from tests.reliability.stack import Process, Stack, database_url, redis_url_with_db, wait_for
 
@@ -45,7 +46,7 @@ OWNER_KEY = "reliability-tests:owner"
 OWNER_TTL = 1800  # a claim of a run that died without cleaning up lapses after this many seconds
 CATEGORY = {
     "xero": "429 General Expenses",
-    "quickbooks_online": "20 Office Expenses",
+    "quickbooks_online": "Office Expenses",
     "bill_com": "429 General Expenses",
 }
 
@@ -292,7 +293,9 @@ def connect_oauth(client, business: Business, user: User, provider: str, *, orga
     )
     landed = client.get(f"{location.path}?{location.query}")
     assert landed.status_code == 302, landed.content
-    return Connection.objects.for_business(business).get(provider=provider, status="active")
+    connection = Connection.objects.for_business(business).get(provider=provider, status="active")
+    sync_lists_now(connection)  # as the list sync's task would, before any item is made
+    return connection
 
 
 def reconnect_oauth(client, business: Business, user: User, connection: Connection, *, organisation: int = 0) -> None:

@@ -19,6 +19,14 @@ OAUTH_REGISTRATION = OAuthRegistration(
 )
 
 MINOR_VERSION = "75"
-BATCH_REQUEST_SIZE = 10  # "up to 10 payloads with a single batch operation"
-DEFAULT_SALES_ITEM = "1"  # "Services" in every new QuickBooks Online company
-DEFAULT_PAYMENT_ACCOUNT = "35"  # "Checking" in the QuickBooks sample company
+# Intuit's batch page says 10 operations a request, its limits page 30: stay at 10 (docs/provider-notes.md).
+BATCH_REQUEST_SIZE = 10
+BATCH_REQUESTS_PER_MINUTE = 40
+# A query answers 1,000 rows at most; change data capture 1,000 objects and 30 days back.
+QUERY_PAGE_SIZE = 1000
+CDC_MAX_OBJECTS = 1000
+CDC_MAX_DAYS = 30
+# The upload endpoint takes 100 MB a request (files and their metadata).
+MAX_ATTACHMENT_BYTES = 100 * 1000 * 1000
+# The app's pages of each document (Purchase is an "expense" in the app).
+APP_PAGES = {"Bill": "bill", "Purchase": "expense", "Invoice": "invoice"}

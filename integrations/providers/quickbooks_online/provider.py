@@ -7,12 +7,15 @@ from integrations.providers.quickbooks_online.endpoints import (
     API,
     APPCENTER,
     BATCH_REQUEST_SIZE,
+    BATCH_REQUESTS_PER_MINUTE,
     ENDPOINTS,
+    MAX_ATTACHMENT_BYTES,
     MINOR_VERSION,
     OAUTH,
     OAUTH_REGISTRATION,
     REVOKE,
 )
+from integrations.providers.quickbooks_online.lists import PASSES
 
 
 class QuickBooksOnline(OAuth2Provider):
@@ -23,7 +26,11 @@ class QuickBooksOnline(OAuth2Provider):
     max_concurrent = 10
     batch_size = 30  # jobs a worker publishes together, in batch requests of 10 operations
     request_size = BATCH_REQUEST_SIZE
-    batch_rate_limit_per_minute = 40  # and its own limit of batch requests a minute per company
+    batch_rate_limit_per_minute = BATCH_REQUESTS_PER_MINUTE  # and its own limit of batch requests a minute
+    max_attachment_bytes = MAX_ATTACHMENT_BYTES  # one upload request, file and metadata: 100 MB
+    # Accounts (and payment accounts), tax codes, vendors and customers, products and services, classes and
+    # departments: see lists.py.
+    list_passes = PASSES
     item_kinds = (ItemKind.COST, ItemKind.EXPENSE_CLAIM, ItemKind.SALES)
     publish_as_choices = (("bill", "Bill"), ("purchase", "Purchase (expense)"))
     endpoints = ENDPOINTS

@@ -61,16 +61,20 @@ def query_error(detail: str) -> SandboxError:
     return intuit_fault("Error parsing query", f"QueryParserError: {detail}", "4000")
 
 
-def throttled(retry_after: int) -> SandboxError:
-    error = intuit_fault(
-        "message=ThrottleExceeded; errorCode=003001; statusCode=429",
-        "The request limit was reached.",
-        "3001",
-        status=429,
-        kind="SERVICE",
+def service_fault(status: int, message: str, detail: str, code: str, *, kind: str = "SERVICE") -> SandboxError:
+    """The gateway's faults (authentication, authorisation, throttling) come with lowercase keys."""
+    return SandboxError(
+        status,
+        {"fault": {"error": [{"message": message, "detail": detail, "code": code}], "type": kind}, "time": qbo_time()},
     )
-    error.headers["Retry-After"] = str(retry_after)
-    return error
+
+
+def throttled(retry_after: int | None = None) -> SandboxError:
+    """Over a limit: 429 with Intuit's lowercase fault (ThrottleExceeded, 003001) and no ``Retry-After`` (Intuit
+    documents none; its advice is to wait for the next minute). ``retry_after`` is ignored."""
+    return service_fault(
+        429, "message=ThrottleExceeded; errorCode=003001; statusCode=429", "The request limit was reached.", "3001"
+    )
 
 
 def _fault_error(hit: faults.FaultHit) -> SandboxError:
@@ -119,12 +123,11 @@ def api_call(*, authorization: str | None, realm_id: str) -> Iterator[Call]:
             headers={"WWW-Authenticate": 'Bearer realm="Intuit", error="invalid_token"'},
         ) from None
     if organisation is None:
-        raise intuit_fault(
+        raise service_fault(
+            403,
             "message=ApplicationAuthorizationFailed; errorCode=003100; statusCode=403",
             "The application is not authorized to access this company",
             "3100",
-            status=403,
-            kind="AUTHENTICATION",
         )
     try:
         counters.calls_count([counters.Limit(f"qbo:minute:{realm_id}", 60, constants.MINUTE_LIMIT, "minute")])

@@ -1,6 +1,6 @@
-"""The sandbox's QuickBooks Online: its limits, a US company's accounts and items, the entities it creates and
-queries, and its OAuth policy (token lifetimes, rotation). Limits are read from here at call time (tests lower
-them)."""
+"""The sandbox's QuickBooks Online: its limits, the entities it creates and queries, and its OAuth policy (token
+lifetimes, rotation). The companies and their lists are in ``companies``. Limits are read from here at call time
+(tests lower them)."""
 
 from datetime import timedelta
 from zoneinfo import ZoneInfo
@@ -41,60 +41,58 @@ REQUEST_ID_MAX = 50
 PACIFIC = ZoneInfo("America/Los_Angeles")
 
 
-USD = {"value": "USD", "name": "United States Dollar"}
-
-
-AP_ACCOUNT = {"value": "33", "name": "Accounts Payable (A/P)"}
-
-
-AR_ACCOUNT = {"value": "84", "name": "Accounts Receivable (A/R)"}
-
-
-# id, name, AccountType, AccountSubType
-ACCOUNTS = [
-    ("35", "Checking", "Bank", "Checking"),
-    ("36", "Savings", "Bank", "Savings"),
-    ("41", "Mastercard", "Credit Card", "CreditCard"),
-    ("33", "Accounts Payable (A/P)", "Accounts Payable", "AccountsPayable"),
-    ("84", "Accounts Receivable (A/R)", "Accounts Receivable", "AccountsReceivable"),
-    ("1", "Services", "Income", "ServiceFeeIncome"),
-    ("79", "Sales of Product Income", "Income", "SalesOfProductIncome"),
-    ("7", "Advertising", "Expense", "AdvertisingPromotional"),
-    ("8", "Bank Charges", "Expense", "BankCharges"),
-    ("13", "Meals and Entertainment", "Expense", "EntertainmentMeals"),
-    ("15", "Insurance", "Expense", "Insurance"),
-    ("20", "Office Expenses", "Expense", "OfficeGeneralAdministrativeExpenses"),
-    ("24", "Supplies", "Expense", "SuppliesMaterials"),
-    ("58", "Travel", "Expense", "Travel"),
-    ("60", "Utilities", "Expense", "Utilities"),
-]
-
-
-ACCOUNTS_BY_ID = {a[0]: a for a in ACCOUNTS}
-
-
-ITEMS = [("1", "Services", "1"), ("2", "Hours", "1")]  # id, name, income account id
-
-
-ITEMS_BY_ID = {i[0]: i for i in ITEMS}
-
-
 DOCUMENT_ENTITIES = {"bill": "Bill", "purchase": "Purchase", "invoice": "Invoice"}
 
 
-CONTACT_ENTITIES = {"vendor": "Vendor", "customer": "Customer"}
+CONTACT_ENTITIES = {"vendor": "Vendor", "customer": "Customer", "employee": "Employee"}
 
 
 CREATABLE = DOCUMENT_ENTITIES | CONTACT_ENTITIES
 
 
-QUERYABLE = {name.lower(): name for name in [*CREATABLE.values(), "Account", "Item"]}
+LISTS = ("Account", "TaxCode", "TaxRate", "Item", "Class", "Department")
+
+
+QUERYABLE = {name.lower(): name for name in [*CREATABLE.values(), *LISTS]}
+
+
+# Name lists: a query answers only the active ones unless its WHERE says otherwise (``Active in (true, false)``).
+ACTIVE_BY_DEFAULT = {"Account", "TaxCode", "Item", "Class", "Department", "Vendor", "Customer", "Employee"}
+
+
+# Change data capture takes every entity but these; it looks back 30 days at most and answers 1,000 objects at most.
+NOT_IN_CDC = {"TaxCode", "TaxRate"}
+CDC_DAYS, CDC_MAX = 30, 1000
 
 
 PAYMENT_TYPES = {"Cash": "Bank", "Check": "Bank", "CreditCard": "Credit Card"}
 
 
-BATCH_MAX = 10  # "up to 10 payloads with a single batch operation"
+BATCH_MAX = 10  # Intuit's pages say 10 or 30 operations a batch request: the sandbox holds the lower
 
 
 BATCH_PER_MINUTE = 40  # "up to 40 [batch] requests per minute" per company
+
+
+# Files the upload endpoint takes (Intuit's list of approved types), and the size of one request.
+UPLOAD_TYPES = {
+    "ai": "application/postscript",
+    "csv": "text/csv",
+    "doc": "application/msword",
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "eps": "application/postscript",
+    "gif": "image/gif",
+    "jpeg": "image/jpeg",
+    "jpg": "image/jpeg",
+    "ods": "application/vnd.oasis.opendocument.spreadsheet",
+    "pdf": "application/pdf",
+    "png": "image/png",
+    "rtf": "application/rtf",
+    "tif": "image/tiff",
+    "tiff": "image/tiff",
+    "txt": "text/plain",
+    "xls": "application/vnd.ms-excel",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "xml": "text/xml",
+}
+UPLOAD_MAX_BYTES = 100 * 1024 * 1024

@@ -1,11 +1,14 @@
 """QuickBooks Online's query language, the subset the product uses: ``select * | count(*) from <entity>``, ``=``,
-``like`` and ``in`` joined by ``and``, ``orderby``, ``STARTPOSITION``, ``MAXRESULTS``."""
+``like`` and ``in`` joined by ``and``, ``orderby``, ``STARTPOSITION``, ``MAXRESULTS``. Name lists answer their
+active entries only unless the condition names ``Active``. And change data capture (``GET …/cdc``)."""
 
 import re
+from datetime import datetime, timedelta
 
-from integrations.sandbox.quickbooks_online.api import Call, qbo_time, query_error
-from integrations.sandbox.quickbooks_online.constants import QUERYABLE
-from integrations.sandbox.quickbooks_online.reference import entity_rows
+from integrations.sandbox import clock
+from integrations.sandbox.quickbooks_online.api import Call, intuit_fault, qbo_time, query_error, required_missing
+from integrations.sandbox.quickbooks_online.constants import ACTIVE_BY_DEFAULT, CDC_DAYS, CDC_MAX, NOT_IN_CDC, QUERYABLE
+from integrations.sandbox.quickbooks_online.reference import entity_changes, entity_rows
 
 _QUERY = re.compile(
     r"^\s*select\s+(?P<columns>\*|count\(\*\))\s+from\s+(?P<entity>\w+)"
@@ -20,8 +23,11 @@ _QUERY = re.compile(
 _QUOTED = r"'(?:[^'\\]|\\.)*'"
 
 
+_LISTED = rf"(?:{_QUOTED}|true|false)"
+
+
 _CONDITION = re.compile(
-    rf"\s*(?P<field>[\w.]+)\s*(?P<op>=|\blike\b|\bin\b)\s*(?P<value>{_QUOTED}|\(\s*{_QUOTED}(?:\s*,\s*{_QUOTED})*\s*\)|[\w.-]+)\s*",
+    rf"\s*(?P<field>[\w.]+)\s*(?P<op>=|\blike\b|\bin\b)\s*(?P<value>{_QUOTED}|\(\s*{_LISTED}(?:\s*,\s*{_LISTED})*\s*\)|[\w.-]+)\s*",
     re.IGNORECASE,
 )
 
@@ -40,7 +46,7 @@ def _conditions(where: str) -> list[tuple[str, str, object]]:
         if not match:
             raise query_error(f"cannot read the condition at “{where[position:]}”")
         op, value = match.group("op").lower(), match.group("value")
-        value = [_unquote(v) for v in re.findall(_QUOTED, value)] if op == "in" else _unquote(value)
+        value = [_unquote(v) for v in re.findall(_LISTED, value, re.IGNORECASE)] if op == "in" else _unquote(value)
         conditions.append((match.group("field"), op, value))
         position = match.end()
         if position >= len(where):
@@ -88,9 +94,10 @@ def query(*, call: Call, statement: str) -> dict:
     if entity is None:
         raise query_error(f"invalid entity {match.group('entity')}")
     rows = entity_rows(call.organisation, entity)
-    if match.group("where"):
-        conditions = _conditions(match.group("where"))
-        rows = [row for row in rows if _matches(row, conditions)]
+    conditions = _conditions(match.group("where")) if match.group("where") else []
+    if entity in ACTIVE_BY_DEFAULT and not any(path.lower() == "active" for path, _, _ in conditions):
+        conditions.append(("Active", "=", "true"))
+    rows = [row for row in rows if _matches(row, conditions)]
     if match.group("columns").lower() == "count(*)":
         return {"QueryResponse": {"totalCount": len(rows)}, "time": qbo_time()}
     if match.group("order"):
@@ -104,3 +111,39 @@ def query(*, call: Call, statement: str) -> dict:
     if not rows:
         return {"QueryResponse": {}, "time": qbo_time()}
     return {"QueryResponse": {entity: rows, "startPosition": start, "maxResults": len(rows)}, "time": qbo_time()}
+
+
+def cdc(*, call: Call, entities: str, changed_since: str) -> dict:
+    """``GET …/cdc?entities=Vendor,Customer&changedSince=<time>``: every object of those entities changed since then
+    (inactive ones too), grouped by entity, at most 1,000 in all; 30 days back at most."""
+    if not entities:
+        raise required_missing("entities")
+    if not changed_since:
+        raise required_missing("changedSince")
+    try:
+        since = datetime.fromisoformat(changed_since.replace("Z", "+00:00"))
+    except ValueError:
+        raise intuit_fault("Invalid Date", f"changedSince is not a valid date: {changed_since}", "2070") from None
+    if since.tzinfo is None:
+        raise intuit_fault("Invalid Date", "changedSince needs a time zone offset", "2070")
+    if since < clock.now() - timedelta(days=CDC_DAYS):
+        raise intuit_fault(
+            "Invalid changedSince",
+            f"changedSince may look back {CDC_DAYS} days at most",
+            "2080",
+            element="changedSince",
+        )
+    groups, left = [], CDC_MAX
+    for given in entities.split(","):
+        entity = QUERYABLE.get(given.strip().lower())
+        if entity is None or entity in NOT_IN_CDC:
+            raise intuit_fault(
+                "Unsupported Operation", f"Change data capture is not supported for {given.strip()}", "500"
+            )
+        changed = sorted(
+            (item for item in entity_changes(call.organisation, entity) if item[1] >= since), key=lambda i: i[1]
+        )
+        rows = [row for row, _ in changed][:left]
+        left -= len(rows)
+        groups.append({entity: rows, "startPosition": 1, "maxResults": len(rows)} if rows else {})
+    return {"CDCResponse": [{"QueryResponse": groups}], "time": qbo_time()}

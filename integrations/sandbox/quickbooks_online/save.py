@@ -7,7 +7,7 @@ from decimal import Decimal
 from integrations.sandbox import clock, counters, idempotency
 from integrations.sandbox.errors import SandboxError
 from integrations.sandbox.models import Contact, Document, Organisation
-from integrations.sandbox.quickbooks_online import constants
+from integrations.sandbox.quickbooks_online import constants, queries
 from integrations.sandbox.quickbooks_online.api import (
     Call,
     intuit_fault,
@@ -21,45 +21,26 @@ from integrations.sandbox.quickbooks_online.api import (
     required_missing,
     throttled,
 )
+from integrations.sandbox.quickbooks_online.companies import company_of
 from integrations.sandbox.quickbooks_online.constants import (
-    ACCOUNTS_BY_ID,
-    AP_ACCOUNT,
-    AR_ACCOUNT,
     BATCH_MAX,
     CONTACT_ENTITIES,
     CREATABLE,
-    ITEMS_BY_ID,
     PACIFIC,
     PAYMENT_TYPES,
     QBO,
-    USD,
 )
-from integrations.sandbox.quickbooks_online.reference import contacts_of
-from integrations.sandbox.values import cents, number, parse_date, to_decimal
-
-
-def _ref(call: Call, given, entity: str, name: str, *, required: bool = True) -> dict | None:
-    if not isinstance(given, dict) or not given.get("value"):
-        if required:
-            raise required_missing(name)
-        return None
-    value = str(given["value"])
-    if entity == "Account":
-        if value not in ACCOUNTS_BY_ID:
-            raise invalid_reference("Accounts", value)
-        return {"value": value, "name": ACCOUNTS_BY_ID[value][1]}
-    if entity == "Item":
-        if value not in ITEMS_BY_ID:
-            raise invalid_reference("Item", value)
-        return {"value": value, "name": ITEMS_BY_ID[value][1]}
-    # An operation does not see contacts made earlier in the same batch (as Intuit documents), so a request may
-    # look each one up once.
-    contact = call.unit.once(
-        (entity, value), lambda: contacts_of(call.organisation, entity).filter(external_id=value).first()
-    )
-    if contact is None:
-        raise invalid_reference(entity, value)
-    return {"value": value, "name": contact.name}
+from integrations.sandbox.quickbooks_online.lines import (
+    SELLABLE,
+    Tax,
+    amount_of,
+    business_error,
+    currency_check,
+    ref,
+    tax_for,
+)
+from integrations.sandbox.quickbooks_online.reference import contacts_of, currency_ref, documents_of, fixed_row
+from integrations.sandbox.values import number, parse_date
 
 
 def _date(element: dict, key: str):
@@ -71,72 +52,81 @@ def _date(element: dict, key: str):
         ) from None
 
 
-def _amount(line: dict) -> Decimal:
-    try:
-        amount = to_decimal(line.get("Amount"))
-    except ValueError:
-        raise intuit_fault(
-            "Invalid Number", "Line.Amount is not a valid number", "2040", element="Line.Amount"
-        ) from None
-    if amount is None:
-        raise required_missing("Line.Amount")
-    return cents(amount)
-
-
-def _expense_lines(call: Call, element: dict) -> tuple[list[dict], Decimal]:
+def _lines(element: dict) -> list[dict]:
     given = element.get("Line")
-    if not isinstance(given, list) or not given:
+    if not isinstance(given, list) or not given or not all(isinstance(line, dict) for line in given):
         raise required_missing("Line")
-    lines, total = [], Decimal(0)
-    for position, line in enumerate(given, start=1):
-        if not isinstance(line, dict):
-            raise required_missing("Line")
+    return given
+
+
+def _tracking(call: Call, detail: dict) -> None:
+    for key, entity in (("ClassRef", "Class"), ("DepartmentRef", "Department")):
+        if detail.get(key) is not None:
+            detail[key] = ref(call, detail[key], entity, key)
+
+
+def _expense_lines(call: Call, element: dict, tax: Tax) -> list[dict]:
+    lines = []
+    for position, line in enumerate(_lines(element), start=1):
         kind = line.get("DetailType")
         if kind not in ("AccountBasedExpenseLineDetail", "ItemBasedExpenseLineDetail"):
             raise intuit_fault("Invalid Enumeration", f"Invalid DetailType: {kind}", "2080", element="Line.DetailType")
-        amount = _amount(line)
+        amount = amount_of(line)
         detail = dict(line.get(kind) or {})
         if kind == "AccountBasedExpenseLineDetail":
-            detail["AccountRef"] = _ref(call, detail.get("AccountRef"), "Account", "AccountRef")
+            detail["AccountRef"] = ref(call, detail.get("AccountRef"), "Account", "AccountRef")
             detail.setdefault("BillableStatus", "NotBillable")
-            detail.setdefault("TaxCodeRef", {"value": "NON"})
         else:
-            detail["ItemRef"] = _ref(call, detail.get("ItemRef"), "Item", "ItemRef")
+            detail["ItemRef"] = ref(call, detail.get("ItemRef"), "Item", "ItemRef")
+        _tracking(call, detail)
+        tax.line(call, detail, amount)
         lines.append({**line, "Id": str(position), "LineNum": position, "Amount": number(amount), kind: detail})
-        total += amount
-    return lines, total
+    return lines
 
 
-def _sales_lines(call: Call, element: dict) -> tuple[list[dict], Decimal]:
-    given = element.get("Line")
-    if not isinstance(given, list) or not given:
-        raise required_missing("Line")
-    lines, total = [], Decimal(0)
-    for position, line in enumerate(given, start=1):
-        if not isinstance(line, dict):
-            raise required_missing("Line")
+def _sales_lines(call: Call, element: dict, tax: Tax) -> tuple[list[dict], Decimal]:
+    """The lines, and what their TAX lines add up to (a US sales tax code applies to those)."""
+    lines, taxable = [], Decimal(0)
+    for position, line in enumerate(_lines(element), start=1):
         kind = line.get("DetailType")
         if kind not in ("SalesItemLineDetail", "DescriptionOnly"):
             raise intuit_fault("Invalid Enumeration", f"Invalid DetailType: {kind}", "2080", element="Line.DetailType")
-        amount = _amount(line) if kind == "SalesItemLineDetail" else Decimal(0)
+        amount = amount_of(line) if kind == "SalesItemLineDetail" else Decimal(0)
         detail = dict(line.get(kind) or {})
         if kind == "SalesItemLineDetail":
-            detail["ItemRef"] = _ref(call, detail.get("ItemRef") or {"value": "1"}, "Item", "ItemRef")
-            total += amount
+            detail["ItemRef"] = ref(call, detail.get("ItemRef"), "Item", "Line.SalesItemLineDetail.ItemRef")
+            item = fixed_row(call.organisation, "Item", detail["ItemRef"]["value"])
+            if item["Type"] not in SELLABLE or not item.get("IncomeAccountRef"):
+                raise business_error(f"{item['Name']} cannot be sold: choose a product or service.", "ItemRef")
+            _tracking(call, detail)
+            tax.line(call, detail, amount)
+            if (detail.get("TaxCodeRef") or {}).get("value") == "TAX":
+                taxable += amount
         lines.append({**line, "Id": str(position), "LineNum": position, "Amount": number(amount), kind: detail})
-    return lines, total
+    return lines, taxable
 
 
-def _transaction_body(call: Call, entity: str, element: dict) -> tuple[dict, Decimal]:
+def _account_ref(organisation: Organisation, account_id: str) -> dict:
+    return {"value": account_id, "name": fixed_row(organisation, "Account", account_id)["Name"]}
+
+
+def _transaction_body(call: Call, entity: str, element: dict) -> tuple[dict, Decimal, str]:
+    """The transaction as QuickBooks keeps it, its total and its currency."""
+    organisation = call.organisation
+    company = company_of(organisation)
     txn_date = _date(element, "TxnDate") or clock.now().astimezone(PACIFIC).date()
     due_date = _date(element, "DueDate")
-    body = {**element, "TxnDate": txn_date.isoformat(), "CurrencyRef": USD}
+    body = {**element, "TxnDate": txn_date.isoformat()}
+    if element.get("DepartmentRef") is not None:
+        body["DepartmentRef"] = ref(call, element["DepartmentRef"], "Department", "DepartmentRef")
+    tax = tax_for(organisation, element, purchases=entity != "Invoice")
+    taxable = Decimal(0)
     if entity == "Bill":
-        body["VendorRef"] = _ref(call, element.get("VendorRef"), "Vendor", "VendorRef")
-        body["Line"], total = _expense_lines(call, element)
-        body["APAccountRef"] = AP_ACCOUNT
+        body["VendorRef"] = ref(call, element.get("VendorRef"), "Vendor", "VendorRef")
+        currency = currency_check(call, element, entity="Vendor", contact=body["VendorRef"]["value"])
+        body["Line"] = _expense_lines(call, element, tax)
+        body["APAccountRef"] = _account_ref(organisation, company.ap_account)
         body["DueDate"] = (due_date or txn_date).isoformat()
-        body["Balance"] = number(total)
     elif entity == "Purchase":
         payment_type = element.get("PaymentType")
         if not payment_type:
@@ -145,34 +135,42 @@ def _transaction_body(call: Call, entity: str, element: dict) -> tuple[dict, Dec
             raise intuit_fault(
                 "Invalid Enumeration", f"Invalid PaymentType: {payment_type}", "2080", element="PaymentType"
             )
-        account = _ref(call, element.get("AccountRef"), "Account", "AccountRef")
-        if ACCOUNTS_BY_ID[account["value"]][2] != PAYMENT_TYPES[payment_type]:
-            raise intuit_fault(
-                "Invalid account type",
-                f"A {payment_type} purchase needs a {PAYMENT_TYPES[payment_type]} account",
-                "6000",
-                element="AccountRef",
+        account = ref(call, element.get("AccountRef"), "Account", "AccountRef")
+        if fixed_row(organisation, "Account", account["value"])["AccountType"] != PAYMENT_TYPES[payment_type]:
+            raise business_error(
+                f"A {payment_type} purchase needs a {PAYMENT_TYPES[payment_type]} account.", "AccountRef"
             )
         body["AccountRef"] = account
+        payee = None
         if element.get("EntityRef"):
             entity_type = element["EntityRef"].get("type", "Vendor") if isinstance(element["EntityRef"], dict) else ""
-            if entity_type not in ("Vendor", "Customer"):
+            if entity_type not in ("Vendor", "Customer", "Employee"):
                 raise invalid_reference("Entity", element["EntityRef"])
-            body["EntityRef"] = {
-                **_ref(call, element["EntityRef"], entity_type, "EntityRef"),
-                "type": entity_type,
-            }
-        body["Line"], total = _expense_lines(call, element)
+            body["EntityRef"] = {**ref(call, element["EntityRef"], entity_type, "EntityRef"), "type": entity_type}
+            payee = (entity_type, body["EntityRef"]["value"])
+        currency = currency_check(call, element, entity=payee[0] if payee else "Vendor", contact=payee and payee[1])
+        account_currency = (fixed_row(organisation, "Account", account["value"])["CurrencyRef"] or {}).get("value")
+        if account_currency not in (currency, organisation.currency):
+            raise business_error("You can only use one foreign currency per transaction.", "AccountRef")
+        body["Line"] = _expense_lines(call, element, tax)
     else:  # Invoice
-        body["CustomerRef"] = _ref(call, element.get("CustomerRef"), "Customer", "CustomerRef")
-        body["Line"], total = _sales_lines(call, element)
+        body["CustomerRef"] = ref(call, element.get("CustomerRef"), "Customer", "CustomerRef")
+        currency = currency_check(call, element, entity="Customer", contact=body["CustomerRef"]["value"])
+        body["Line"], taxable = _sales_lines(call, element, tax)
         body["DueDate"] = (due_date or txn_date).isoformat()
-        body["Balance"] = number(total)
-        body["ARAccountRef"] = AR_ACCOUNT
+        body["ARAccountRef"] = _account_ref(organisation, company.ar_account)
         if not element.get("DocNumber"):
-            body["DocNumber"] = str(1000 + counters.sequence_next(f"qbo:docnumber:{call.organisation.external_id}"))
+            body["DocNumber"] = str(1000 + counters.sequence_next(f"qbo:docnumber:{organisation.external_id}"))
+    body["TxnTaxDetail"], total = tax.totals(call, element, taxable)
+    if not company.is_us:
+        body["GlobalTaxCalculation"] = tax.calculation
+    body["CurrencyRef"] = currency_ref(currency)
+    if currency != organisation.currency:
+        body["ExchangeRate"] = element.get("ExchangeRate") or 1
     body["TotalAmt"] = number(total)
-    return body, total
+    if entity != "Purchase":
+        body["Balance"] = number(total)
+    return body, total, currency
 
 
 def _contact_body(organisation: Organisation, entity: str, element: dict, existing: Contact | None) -> dict:
@@ -183,20 +181,18 @@ def _contact_body(organisation: Organisation, entity: str, element: dict, existi
     if not isinstance(name, str) or not name.strip():
         raise required_missing("DisplayName")
     name = name.strip()
-    clash = Contact.objects.filter(
-        provider=QBO, organisation=organisation, kind__in=CONTACT_ENTITIES.values(), name__iexact=name
-    ).exclude(pk=getattr(existing, "pk", None))
-    if clash.exists():
+    clash = contacts_of(organisation).filter(name__iexact=name).exclude(pk=getattr(existing, "pk", None))
+    if clash.exists():  # active or not, vendor, customer or employee
         raise intuit_fault(
             "Duplicate Name Exists Error",
-            "The name supplied already exists. : Another product, customer, vendor or employee is already "
-            "using this name. Please use a different name.",
+            "The name supplied already exists. : Another customer, vendor or employee is already using this name. "
+            "Please use a different name.",
             "6240",
         )
+    if existing is None and entity != "Employee":
+        merged = {"Balance": 0, "CurrencyRef": currency_ref(organisation.currency), **merged}
     return {
         "Active": True,
-        "Balance": 0,
-        "CurrencyRef": USD,
         **merged,
         "DisplayName": name,
         "PrintOnCheckName": merged.get("PrintOnCheckName") or name,
@@ -211,17 +207,8 @@ def _save(call: Call, entity: str, element: dict, *, later: bool = False) -> dic
     is_contact = entity in CONTACT_ENTITIES.values()
     existing = None
     if element.get("Id"):
-        model = Contact if is_contact else Document
-        existing = (
-            model.objects.select_for_update()
-            .filter(
-                provider=QBO,
-                organisation=organisation,
-                external_id=str(element["Id"]),
-                **({"kind": entity} if is_contact else {"type": entity}),
-            )
-            .first()
-        )
+        rows = contacts_of(organisation, entity) if is_contact else documents_of(organisation, entity)
+        existing = rows.select_for_update().filter(external_id=str(element["Id"])).first()
         if existing is None:
             raise not_found()
         if str(element.get("SyncToken")) != existing.body["SyncToken"]:
@@ -235,7 +222,7 @@ def _save(call: Call, entity: str, element: dict, *, later: bool = False) -> dic
         body = _contact_body(organisation, entity, element, existing)
     else:
         merged = {**(existing.received if existing else {}), **element}
-        body, total = _transaction_body(call, entity, merged)
+        body, total, currency = _transaction_body(call, entity, merged)
     waits = existing is None and later and not is_contact
     qbo_id = existing.body["Id"] if existing else "" if waits else next_id(organisation)
     body.update(
@@ -254,7 +241,7 @@ def _save(call: Call, entity: str, element: dict, *, later: bool = False) -> dic
         "type": entity,
         "reference": str(body.get("PrivateNote") or ""),
         "total": total,
-        "currency": "USD",
+        "currency": currency,
         "received": merged,
         "body": body,
     }
@@ -304,7 +291,8 @@ def entity_create(*, call: Call, entity: str, raw: bytes, request_id: str) -> tu
 
 
 def batch(*, call: Call, raw: bytes, request_id: str) -> tuple[int, dict, bool]:
-    """``POST …/batch``: create operations, each answered on its own (its entity, or its Fault), in order."""
+    """``POST …/batch``: create operations and queries (``{"bId", "Query"}``), each answered on its own (its entity,
+    its ``QueryResponse``, or its Fault), in order."""
     request_id_check(request_id)
     operations = parse(raw).get("BatchItemRequest")
     if not isinstance(operations, list) or not operations or not all(isinstance(o, dict) for o in operations):
@@ -322,9 +310,18 @@ def batch(*, call: Call, raw: bytes, request_id: str) -> tuple[int, dict, bool]:
         answers = []
         for operation in operations:
             answer = {"bId": str(operation.get("bId", ""))}
+            if isinstance(operation.get("Query"), str) and not operation.get("operation"):
+                try:
+                    answers.append(
+                        answer
+                        | {"QueryResponse": queries.query(call=call, statement=operation["Query"])["QueryResponse"]}
+                    )
+                except SandboxError as error:
+                    answers.append(answer | {"Fault": error.body["Fault"]})
+                continue
             entity = next((name for name in CREATABLE.values() if isinstance(operation.get(name), dict)), None)
             if operation.get("operation") != "create" or entity is None:
-                fault = intuit_fault("Unsupported Operation", "The sandbox's batch takes create operations", "500")
+                fault = intuit_fault("Unsupported Operation", "The sandbox's batch takes creates and queries", "500")
                 answers.append(answer | {"Fault": fault.body["Fault"]})
                 continue
             try:  # a refused operation wrote nothing (_save checks first), so the others stand

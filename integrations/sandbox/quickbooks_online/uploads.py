@@ -1,5 +1,7 @@
 """QuickBooks Online's ``POST …/upload``: multipart ``file_metadata_01`` + ``file_content_01``, …; an Attachable
-per part, linked to the documents its metadata names; idempotent under a ``requestid``."""
+per part, linked to the documents its metadata names; idempotent under a ``requestid``. A file QuickBooks does not
+take (a type off its list, or too big) is refused inside the 200 answer: that part's ``AttachableResponse`` entry
+holds a ``Fault`` instead of an ``Attachable``, and nothing is attached for it."""
 
 import json
 from dataclasses import dataclass
@@ -8,6 +10,7 @@ from django.db import transaction
 
 from integrations.sandbox import clock, idempotency
 from integrations.sandbox.models import Attachment
+from integrations.sandbox.quickbooks_online import constants
 from integrations.sandbox.quickbooks_online.api import (
     Call,
     intuit_fault,
@@ -18,7 +21,8 @@ from integrations.sandbox.quickbooks_online.api import (
     request_id_check,
     required_missing,
 )
-from integrations.sandbox.quickbooks_online.constants import DOCUMENT_ENTITIES, QBO
+from integrations.sandbox.quickbooks_online.constants import DOCUMENT_ENTITIES, QBO, UPLOAD_TYPES
+from integrations.sandbox.quickbooks_online.lines import business_error
 from integrations.sandbox.quickbooks_online.reference import documents_of
 
 
@@ -68,9 +72,13 @@ def _upload(call: Call, parts: list[UploadPart]) -> dict:
                 if document is None:
                     raise invalid_reference(str(entity_ref.get("type")), entity_ref.get("value"))
                 documents.append(document)
-            attachable_id = next_id(call.organisation)
             file_name = metadata.get("FileName") or part.file_name
             content_type = metadata.get("ContentType") or part.content_type
+            refused = _refusal(file_name, part.content)
+            if refused is not None:
+                answers.append({"Fault": refused.body["Fault"]})
+                continue
+            attachable_id = next_id(call.organisation)
             for document in documents:
                 Attachment.objects.create(
                     document=document,
@@ -98,3 +106,13 @@ def _upload(call: Call, parts: list[UploadPart]) -> dict:
                 }
             )
     return {"AttachableResponse": answers, "time": qbo_time()}
+
+
+def _refusal(file_name: str, content: bytes):
+    """The fault of a file QuickBooks does not take, or None."""
+    extension = file_name.rsplit(".", 1)[-1].lower() if "." in file_name else ""
+    if extension not in UPLOAD_TYPES:
+        return business_error(f"Unsupported file format: {file_name}. Attach a file of an approved type.", "FileName")
+    if len(content) > constants.UPLOAD_MAX_BYTES:
+        return business_error(f"{file_name} is larger than the 100 MB a file may be.", "FileName")
+    return None

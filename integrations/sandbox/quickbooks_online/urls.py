@@ -16,6 +16,9 @@ urlpatterns = [
     path(f"{COMPANY}query", views.query, name="qbo_query"),
     path(f"{COMPANY}upload", views.upload, name="qbo_upload"),
     path(f"{COMPANY}batch", views.batch, name="qbo_batch"),
+    path(f"{COMPANY}cdc", views.cdc, name="qbo_cdc"),
+    path(f"{COMPANY}preferences", views.preferences, name="qbo_preferences"),
+    path(f"{COMPANY}exchangerate", views.exchange_rate, name="qbo_exchange_rate"),
     path(f"{COMPANY}<str:entity>", views.create, name="qbo_create"),
     path(f"{COMPANY}<str:entity>/<str:entity_id>", views.detail, name="qbo_detail"),
 ]

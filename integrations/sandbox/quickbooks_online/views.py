@@ -4,7 +4,13 @@ from django.http import HttpRequest, HttpResponse
 
 from integrations.sandbox.quickbooks_online import queries, save, uploads
 from integrations.sandbox.quickbooks_online.api import api_call
-from integrations.sandbox.quickbooks_online.reference import entity_detail
+from integrations.sandbox.quickbooks_online.reference import (
+    entity_detail,
+    preferences_detail,
+)
+from integrations.sandbox.quickbooks_online.reference import (
+    exchange_rate as rate_detail,
+)
 from integrations.sandbox.views.common import api_view, respond, respond_saved
 
 
@@ -54,3 +60,23 @@ def upload(request: HttpRequest, call, realm_id: str) -> HttpResponse:
             )
         )
     return respond_saved(uploads.upload(call=call, parts=parts, request_id=request.GET.get("requestid", "")))
+
+
+@api_view(_guard, "GET")
+def cdc(request: HttpRequest, call, realm_id: str) -> HttpResponse:
+    return respond(
+        queries.cdc(
+            call=call, entities=request.GET.get("entities", ""), changed_since=request.GET.get("changedSince", "")
+        )
+    )
+
+
+@api_view(_guard, "GET")
+def preferences(request: HttpRequest, call, realm_id: str) -> HttpResponse:
+    return respond(preferences_detail(call=call))
+
+
+@api_view(_guard, "GET")
+def exchange_rate(request: HttpRequest, call, realm_id: str) -> HttpResponse:
+    source = request.GET.get("sourcecurrencycode", "").upper()
+    return respond(rate_detail(call=call, source=source, as_of=request.GET.get("asofdate", "")))

@@ -69,7 +69,7 @@ def test_realm_must_be_granted(client, qbo):
         "/sandbox/quickbooks_online/v3/company/123/query?query=select * from Vendor",
         headers={"Authorization": qbo.bearer},
     )
-    assert response.status_code == 403 and response.json()["Fault"]["Error"][0]["code"] == "3100"
+    assert response.status_code == 403 and response.json()["fault"]["error"][0]["code"] == "3100"
 
 
 def test_vendor_create_query_and_duplicate_name(client, qbo):
@@ -150,6 +150,8 @@ def test_purchase_and_invoice(client, qbo):
         "PrivateNote": "item-9",
         "Line": [{"DetailType": "SalesItemLineDetail", "Amount": 100, "SalesItemLineDetail": {}}],
     }
+    assert post(client, qbo, "invoice", invoice).json()["Fault"]["Error"][0]["code"] == "2020", "no default item"
+    invoice["Line"][0]["SalesItemLineDetail"]["ItemRef"] = {"value": "1"}
     created = post(client, qbo, "invoice", invoice).json()["Invoice"]
     assert created["TotalAmt"] == 100.0 and created["DocNumber"] == "1001"
     assert post(client, qbo, "vendor", {"DisplayName": "Big Client"}).json()["Fault"]["Error"][0]["code"] == "6240"
@@ -213,7 +215,8 @@ def test_rate_limit_per_realm_answers_429(client, qbo, monkeypatch):
     statuses = [get(client, qbo, "/query?query=" + quote("select * from Account")).status_code for _ in range(4)]
     assert statuses == [200, 200, 200, 429]
     limited = get(client, qbo, "/query?query=" + quote("select * from Account"))
-    assert limited.json()["Fault"]["Error"][0]["code"] == "3001" and int(limited["Retry-After"]) >= 1
+    assert limited.json()["fault"]["error"][0]["code"] == "3001", "Intuit's lowercase gateway fault"
+    assert "Retry-After" not in limited, "Intuit documents no Retry-After: wait for the next minute"
 
 
 def test_batch_answers_each_operation_and_replays_by_requestid(client, qbo):
@@ -249,7 +252,7 @@ def test_batch_limits(client, qbo, monkeypatch):
     one = {"BatchItemRequest": eleven["BatchItemRequest"][:1]}
     assert post(client, qbo, "batch", one).status_code == 200
     throttled = post(client, qbo, "batch", one)
-    assert throttled.status_code == 429 and throttled["Retry-After"]
+    assert throttled.status_code == 429 and "Retry-After" not in throttled
     assert Document.objects.count() == 1
 
 
