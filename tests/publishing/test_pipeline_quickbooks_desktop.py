@@ -70,6 +70,22 @@ def test_a_repeated_publish_finds_the_first_bill_instead_of_adding_another(clien
     assert item.state == ItemState.PUBLISHED and item.external_id == qb.bills[0].txn_id
 
 
+def test_an_add_whose_answer_was_lost_is_looked_up_first_at_the_next_run(client, world, qbd):
+    """The PC went off after QuickBooks added the bill and before its answer reached us: the next run does not hand
+    the add out again, it starts the document over with the look-up, which finds the bill."""
+    connection, password = qbd
+    item = _cost(world, 8)
+    items_publish(business=world.a, item_ids=[item.id], actor=None)
+    qb = FakeQuickBooks(vendors=["Paper Co"])
+    lost = _connector(client, connection, password, qb).run(power_off_after=3)
+    assert lost.request_types == ["BillQueryRq", "VendorQueryRq", "BillAddRq"]
+    assert len(qb.bills) == 1
+    _connector(client, connection, password, qb).run()
+    item.refresh_from_db()
+    assert len(qb.bills) == 1, "the add was handed out again"
+    assert item.state == ItemState.PUBLISHED and item.external_id == qb.bills[0].txn_id
+
+
 def test_quickbooks_refusal_is_shown_on_the_item(client, world, qbd):
     connection, password = qbd
     item = _cost(world, 9, category="No Such Account")
@@ -78,7 +94,7 @@ def test_quickbooks_refusal_is_shown_on_the_item(client, world, qbd):
     item.refresh_from_db()
     assert item.state == ItemState.READY
     assert item.last_publish_error and "No Such Account" in item.last_publish_error
-    assert run.last_error
+    assert run.last_error == "" and min(run.percents) >= 0, "a document's refusal does not end the session"
     assert PublishJob.objects.for_business(world.a).get().status == PublishJobStatus.FAILED
 
 

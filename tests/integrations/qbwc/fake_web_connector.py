@@ -495,6 +495,14 @@ class Exchange:
     message: str
     percent: int
 
+    @property
+    def request_type(self) -> str:
+        """``"BillAddRq"``…: the (first) request of the message."""
+        try:
+            return parse_xml(self.request_xml)[0][0].tag
+        except (XMLRejected, IndexError):
+            return ""
+
 
 @dataclass
 class WebConnectorRun:
@@ -512,6 +520,10 @@ class WebConnectorRun:
     @property
     def requests(self) -> list[str]:
         return [exchange.request_xml for exchange in self.exchanges]
+
+    @property
+    def request_types(self) -> list[str]:
+        return [exchange.request_type for exchange in self.exchanges]
 
     @property
     def percents(self) -> list[int]:
@@ -539,8 +551,12 @@ class FakeWebConnector:
         self.quickbooks = quickbooks if quickbooks is not None else FakeQuickBooks()
         self.max_requests = max_requests
 
-    def run(self) -> WebConnectorRun:
-        """One scheduled run: sign in, then exchange requests until the service says 100 % or fails."""
+    def run(self, *, power_off_after: int | None = None) -> WebConnectorRun:
+        """One scheduled run: sign in, then exchange requests until the service says 100 % or fails.
+
+        ``power_off_after=n``: the PC goes off once QuickBooks has processed the n-th request, before its answer
+        reaches the service (nothing more is called, not even ``closeConnection``).
+        """
         run = WebConnectorRun()
         run.server_version = self.call("serverVersion")
         run.client_version_answer = self.call("clientVersion", strVersion=self.VERSION)
@@ -577,6 +593,9 @@ class FakeWebConnector:
                 response, hresult, message = self.quickbooks.process(request), "", ""
             except QuickBooksError as exc:
                 response, hresult, message = "", exc.hresult, exc.message
+            if power_off_after is not None and number + 1 >= power_off_after:
+                run.exchanges.append(Exchange(request, response, hresult, message, percent=0))
+                return run
             percent = self.call(
                 "receiveResponseXML", ticket=ticket, response=response, hresult=hresult, message=message
             )
