@@ -61,6 +61,10 @@ class ConnectionListener(Protocol):
     def on_defaults_changed(self, *, business: Business, defaults: PublishingDefaults, actor: User | None) -> None:
         """The business's publishing defaults changed (inside that transaction)."""
 
+    def on_lists_synced(self, *, connection: Connection) -> None:
+        """A sync of ``connection``'s lists ended well (after it was committed): the coding of the items coded
+        against them may have changed (an entry archived, a category now matched)."""
+
     def on_needs_reconnect(self, *, connection: Connection, reason: str) -> None:
         """The provider refused our authorisation: ``connection`` now needs a reconnect."""
 
@@ -84,6 +88,9 @@ class NoOpListener:
         return None
 
     def on_needs_reconnect(self, *, connection: Connection, reason: str) -> None:
+        return None
+
+    def on_lists_synced(self, *, connection: Connection) -> None:
         return None
 
 
@@ -151,3 +158,8 @@ def defaults_changed(*, business: Business, defaults: PublishingDefaults, actor:
 def needs_reconnect(*, connection: Connection, reason: str) -> None:
     for listener in listeners():
         listener.on_needs_reconnect(connection=connection, reason=reason)
+
+
+def lists_synced(*, connection: Connection) -> None:
+    for listener in listeners():
+        listener.on_lists_synced(connection=connection)

@@ -14,8 +14,8 @@ from accounts.models import Business, User
 from integrations.models import LIVE_STATUSES, Connection
 from integrations.providers import registry
 from integrations.providers.base import AuthKind
+from publishing.coding import coding_context, item_problems
 from publishing.models import IN_FLIGHT_STATES, Item, ItemHistory, ItemState, PublishJob, PublishJobStatus
-from publishing.readiness import item_missing_fields
 
 QUEUES = ("publish_interactive", "publish_bulk")
 
@@ -91,6 +91,7 @@ def items_publish(
             if item.integration_id in connections:
                 item.integration = connections[item.integration_id]
         jobs, history = [], []
+        context = None  # how the items are coded, read only when one is not ready (to say why)
         for raw_id in item_ids:
             item = found.get(str(raw_id))
             if item is None:
@@ -101,9 +102,12 @@ def items_publish(
             if item.state == ItemState.ARCHIVED:
                 result.refuse(item.pk, "not_ready", "Archived items are not published.", missing=[])
                 continue
-            missing = item_missing_fields(item)
-            if missing:
-                result.refuse(item.pk, "not_ready", f"Fill in {', '.join(missing)} first.", missing=missing)
+            if item.state != ItemState.READY:
+                context = context or coding_context(business)
+                problems = item_problems(item, context)
+                missing = [p["field"] for p in problems]
+                detail = " ".join(p["detail"] for p in problems) or "This item is not ready to publish."
+                result.refuse(item.pk, "not_ready", detail, missing=missing, problems=problems)
                 continue
             connection = item.integration
             if connection is None or connection.status not in LIVE_STATUSES:

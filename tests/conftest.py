@@ -14,6 +14,7 @@ from tests.factories import (
     PracticeMembershipFactory,
     UserFactory,
 )
+from tests.lists import seed_lists
 
 
 @pytest.fixture(autouse=True)
@@ -95,6 +96,12 @@ def api_as(api):
     return sign_in
 
 
+def _recode_after_seed(connection):
+    from integrations import events
+
+    events.lists_synced(connection=connection)
+
+
 @pytest.fixture
 def connect():
     """Make a connection through the real service, as if the provider had accepted the authorisation."""
@@ -109,7 +116,12 @@ def connect():
             external_tenant_id=f"{provider_key}-tenant",
             credentials={"access_token": "at", "refresh_token": "rt", "expires_at": 4102444800},
         )
-        return services.connection_create(business=business, provider=provider, result=result, actor=user)
+        connection = services.connection_create(business=business, provider=provider, result=result, actor=user)
+        if provider.list_kinds:
+            # As a finished sync would leave them; the connected event re-coded the business's items before that.
+            seed_lists(connection)
+            _recode_after_seed(connection)
+        return connection
 
     return make
 

@@ -21,6 +21,7 @@ from django.db import transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 
+from integrations import events
 from integrations.lists.models import ConnectionLists, ListEntry, ListKind, ListSyncStatus
 from integrations.lists.source import ListSource, Page, Pass
 from integrations.models import Connection
@@ -174,6 +175,7 @@ def lists_sync_step(*, connection: Connection, source: ListSource, slot, max_pag
         with transaction.atomic():
             _page_done(connection, state, progress, current, page)
     _finish(connection)
+    events.lists_synced(connection=connection)  # the items coded against these lists are judged again
     return Step(again=None, pages=pages)
 
 

@@ -13,7 +13,6 @@ The public names are re-exported here, so callers write ``from publishing import
 ``services.item_create(...)`` whichever module holds the function.
 """
 
-from publishing.readiness import READY_FIELDS, item_missing_fields
 from publishing.services._common import item_get
 from publishing.services.attachments import (
     ATTACHMENT_TYPES,
@@ -40,7 +39,6 @@ from publishing.services.defaults import items_repoint_defaults
 from publishing.services.items import ITEM_FIELDS, item_archive, item_create, item_set_integration, item_update
 from publishing.services.supplier_rules import (
     RULE_FIELDS,
-    apply_supplier_rule,
     supplier_rule_apply_to_inbox,
     supplier_rule_create,
     supplier_rule_delete,
@@ -54,10 +52,8 @@ __all__ = [
     "ITEM_FIELDS",
     "MAX_ATTACHMENT_BYTES",
     "MAX_BULK_IDS",
-    "READY_FIELDS",
     "RULE_FIELDS",
     "PublishingConnectionListener",
-    "apply_supplier_rule",
     "attachment_check",
     "attachment_sniff",
     "customer_get_or_create",
@@ -66,7 +62,6 @@ __all__ = [
     "item_attachment_set",
     "item_create",
     "item_get",
-    "item_missing_fields",
     "item_set_integration",
     "item_update",
     "items_archive_bulk",

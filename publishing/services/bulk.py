@@ -12,7 +12,8 @@ from accounts.audit import audit_record
 from accounts.models import Business, User
 from dext_connections.errors import ApplicationError
 from integrations.models import LIVE_STATUSES, Connection, ProviderKind
-from publishing.models import IN_FLIGHT_STATES, UNPUBLISHED_STATES, ItemKind, ItemState
+from publishing.coding import items_recode
+from publishing.models import IN_FLIGHT_STATES, UNPUBLISHED_STATES, IntegrationSource, ItemKind, ItemState
 from publishing.pipeline import BulkResult, items_publish
 from publishing.services._common import live_connection
 
@@ -46,16 +47,18 @@ def _bulk_rows(business: Business, ids: list[uuid.UUID]) -> dict[uuid.UUID, tupl
         return {row[0]: (row[1], row[2]) for row in cursor.fetchall()}
 
 
-_BULK_INTEGRATION_SQL = """
+_EDITABLE = ", ".join(f"'{state.value}'" for state in UNPUBLISHED_STATES)
+
+_BULK_INTEGRATION_SQL = f"""
 WITH target AS (
     SELECT i.id, i.integration_id AS before_id FROM publishing_item i
     WHERE i.business_id = %(business)s AND i.id = ANY(%(ids)s::uuid[])
-      AND i.state IN ('to_review', 'ready') AND i.kind = ANY(%(kinds)s)
+      AND i.state IN ({_EDITABLE}) AND i.kind = ANY(%(kinds)s)
     ORDER BY i.id
     FOR UPDATE
 ), changed AS (
     UPDATE publishing_item i
-    SET integration_id = %(connection)s, integration_source = 'manual',
+    SET integration_id = %(connection)s, integration_source = '{IntegrationSource.MANUAL.value}',
         integration_chosen_by_id = %(actor)s, updated_at = now()
     FROM target t
     WHERE i.id = t.id
@@ -69,16 +72,16 @@ WITH target AS (
 SELECT count(*), COALESCE(
     (SELECT jsonb_object_agg(k, n) FROM (
         SELECT COALESCE(before_id::text, 'none') AS k, count(*) AS n FROM changed GROUP BY 1) s),
-    '{}'::jsonb)
+    '{{}}'::jsonb)
 FROM changed
-"""
+"""  # noqa: S608 - choices of our own; values are parameters
 
 # After the UPDATE, in the same transaction: the requested items it did not take, and why.
-_BULK_INTEGRATION_LEFT_SQL = """
+_BULK_INTEGRATION_LEFT_SQL = f"""
 SELECT id, kind, state FROM publishing_item
 WHERE business_id = %(business)s AND id = ANY(%(ids)s::uuid[])
-  AND NOT (state IN ('to_review', 'ready') AND kind = ANY(%(kinds)s))
-"""
+  AND NOT (state IN ({_EDITABLE}) AND kind = ANY(%(kinds)s))
+"""  # noqa: S608 - choices of our own; values are parameters
 
 
 def items_set_integration_bulk(*, business: Business, actor: User | None, item_ids, connection_id) -> BulkResult:
@@ -150,23 +153,31 @@ def items_set_integration_bulk(*, business: Business, actor: User | None, item_i
                 before={"integrations": before},
                 after={"integration": str(connection.pk), "items": changed},
             )
+            # Their coding follows them onto the new ledger's lists, or is cleared (and they are to review).
+            items_recode(
+                business=business,
+                where="i.id = ANY(%(ids)s::uuid[]) AND i.integration_id = %(moved_to)s",
+                params={"ids": ids, "moved_to": connection.pk},
+                actor=actor,
+                reason=f"Moved to {connection.name}",
+            )
     return result
 
 
-_BULK_ARCHIVE_SQL = """
+_BULK_ARCHIVE_SQL = f"""
 WITH changed AS (
-    UPDATE publishing_item i SET state = 'archived', updated_at = now()
+    UPDATE publishing_item i SET state = '{ItemState.ARCHIVED.value}', updated_at = now()
     FROM (SELECT id, state FROM publishing_item
           WHERE business_id = %(business)s AND id = ANY(%(ids)s::uuid[])) t
     WHERE i.id = t.id
     RETURNING i.id, t.state AS before
 ), logged AS (
     INSERT INTO publishing_itemhistory (business_id, item_id, at, actor_id, field, before, after, reason)
-    SELECT %(business)s, c.id, now(), %(actor)s, 'state', c.before, 'archived', 'Archived (bulk)'
+    SELECT %(business)s, c.id, now(), %(actor)s, 'state', c.before, '{ItemState.ARCHIVED.value}', 'Archived (bulk)'
     FROM changed c
 )
 SELECT count(*) FROM changed
-"""
+"""  # noqa: S608 - choices of our own; values are parameters
 
 
 def items_archive_bulk(*, business: Business, actor: User | None, item_ids) -> BulkResult:

@@ -12,6 +12,7 @@ from accounts.audit import audit_record
 from accounts.models import Business, User
 from integrations import events
 from integrations.models import Connection
+from publishing.coding import coding_context, items_recode
 from publishing.models import (
     IN_FLIGHT_STATES,
     OPEN_JOB_STATUSES,
@@ -91,6 +92,22 @@ def items_requeue_after_reconnect(*, connection: Connection, actor: User | None)
     return result.updated
 
 
+def items_recode_after_sync(*, connection: Connection) -> int:
+    """A connection's lists were synced: the unpublished items coded against them are coded and judged again (a
+    category that now matches, an entry archived in the ledger)."""
+    context = coding_context(connection.business)
+    coded = [conn for conn, coder in context.coding_of.items() if coder == connection.pk]
+    if not coded:
+        return 0
+    return items_recode(
+        business=connection.business,
+        where="i.integration_id = ANY(%(coded)s::uuid[])",
+        params={"coded": coded},
+        reason=f"{connection.name}'s lists synced",
+        context=context,
+    )
+
+
 class PublishingConnectionListener(events.NoOpListener):
     """Publishing's answer to each connection event, in the connections service's transaction (see
     :mod:`integrations.events`)."""
@@ -109,3 +126,6 @@ class PublishingConnectionListener(events.NoOpListener):
 
     def on_defaults_changed(self, *, business: Business, defaults, actor: User | None) -> None:
         items_repoint_defaults(business=business, defaults=defaults, actor=actor)
+
+    def on_lists_synced(self, *, connection: Connection) -> None:
+        items_recode_after_sync(connection=connection)

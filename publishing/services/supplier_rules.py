@@ -1,46 +1,24 @@
-"""Supplier rules: their writes (audited), and applying a rule to an item (Python) or to the inbox (SQL)."""
+"""Supplier rules: their writes (audited), their coding against their integration's lists, and applying a rule to
+its supplier's inbox (publishing.applying)."""
 
 from __future__ import annotations
 
 from django.db import IntegrityError, transaction
-from django.db import connection as db_connection
-from django.utils import timezone
 
 from accounts.audit import audit_record
 from accounts.models import Business, User
 from dext_connections.errors import ApplicationError, Conflict, NotFound
-from integrations.models import Connection
-from publishing.models import Item, ItemKind, Supplier, SupplierRule
+from integrations.lists.selectors import entry_match
+from integrations.models import LIVE_STATUSES, Connection, ProviderKind, PublishingDefaults
+from publishing import fields as spec
+from publishing.applying import items_apply_rule
+from publishing.coding import coding_context, entry_for, items_recode
+from publishing.fields import RuleMode
+from publishing.models import IntegrationSource, ItemKind, Supplier, SupplierRule
 from publishing.resolution import items_reresolve
 from publishing.services._common import live_connection
 
-
-def apply_supplier_rule(item: Item, rule: SupplierRule | None) -> None:
-    """Fill the item's empty coding fields from its supplier's rule."""
-    if rule is None:
-        return
-    for name in ("category", "tax_rate", "payment_method", "description", "publish_as"):
-        if not getattr(item, name) and getattr(rule, name):
-            setattr(item, name, getattr(rule, name))
-    if rule.currency and not item.currency:
-        item.currency = rule.currency
-    if rule.paid is not None:
-        item.paid = rule.paid
-    if rule.due_in_days is not None and item.date and not item.due_date:
-        item.due_date = item.date + timezone.timedelta(days=rule.due_in_days)
-
-
-RULE_FIELDS = (
-    "category",
-    "tax_rate",
-    "payment_method",
-    "paid",
-    "due_in_days",
-    "description",
-    "currency",
-    "auto_publish",
-    "publish_as",
-)
+RULE_FIELDS = spec.RULE_FIELDS
 
 
 def _rule_snapshot(rule: SupplierRule) -> dict:
@@ -85,87 +63,60 @@ def _rule_exists(supplier: Supplier) -> Conflict:
     return Conflict("rule_exists", f"{supplier.name} already has a supplier rule; edit that one instead.")
 
 
-_APPLY_RULE_SQL = """
-WITH target AS (
-    SELECT i.id, i.category, i.tax_rate, i.payment_method, i.description, i.currency, i.publish_as,
-           i.paid, i.due_date, i.state
-    FROM publishing_item i
-    WHERE i.business_id = %(business)s AND i.supplier_id = %(supplier)s
-      AND i.state IN ('to_review', 'ready')
-      AND i.integration_source IS DISTINCT FROM 'manual'
-    FOR UPDATE OF i
-), changed AS (
-    UPDATE publishing_item i SET
-        category = COALESCE(NULLIF(%(category)s, ''), i.category),
-        tax_rate = COALESCE(NULLIF(%(tax_rate)s, ''), i.tax_rate),
-        payment_method = COALESCE(NULLIF(%(payment_method)s, ''), i.payment_method),
-        description = COALESCE(NULLIF(%(description)s, ''), i.description),
-        currency = COALESCE(NULLIF(%(currency)s, ''), i.currency),
-        publish_as = COALESCE(NULLIF(%(publish_as)s, ''), i.publish_as),
-        paid = COALESCE(%(paid)s::boolean, i.paid),
-        due_date = CASE WHEN %(due_in_days)s::int IS NOT NULL AND i.date IS NOT NULL
-                        THEN i.date + %(due_in_days)s::int ELSE i.due_date END,
-        state = CASE WHEN i.date IS NULL OR i.total IS NULL
-                       OR COALESCE(NULLIF(%(category)s, ''), i.category) = '' THEN 'to_review'
-                     ELSE 'ready' END,
-        updated_at = now()
-    FROM target t
-    WHERE i.id = t.id
-    RETURNING i.id,
-        t.category AS b_category, i.category AS a_category,
-        t.tax_rate AS b_tax_rate, i.tax_rate AS a_tax_rate,
-        t.payment_method AS b_payment_method, i.payment_method AS a_payment_method,
-        t.description AS b_description, i.description AS a_description,
-        t.currency AS b_currency, i.currency AS a_currency,
-        t.publish_as AS b_publish_as, i.publish_as AS a_publish_as,
-        t.paid AS b_paid, i.paid AS a_paid,
-        t.due_date AS b_due_date, i.due_date AS a_due_date,
-        t.state AS b_state, i.state AS a_state
-), logged AS (
-    INSERT INTO publishing_itemhistory (business_id, item_id, at, actor_id, field, before, after, reason)
-    SELECT %(business)s, c.id, now(), %(actor)s, v.field, COALESCE(v.before, ''), COALESCE(v.after, ''), %(reason)s
-    FROM changed c CROSS JOIN LATERAL (VALUES
-        ('category', c.b_category, c.a_category),
-        ('tax_rate', c.b_tax_rate, c.a_tax_rate),
-        ('payment_method', c.b_payment_method, c.a_payment_method),
-        ('description', c.b_description, c.a_description),
-        ('currency', c.b_currency, c.a_currency),
-        ('publish_as', c.b_publish_as, c.a_publish_as),
-        ('paid', CASE WHEN c.b_paid THEN 'True' ELSE 'False' END, CASE WHEN c.a_paid THEN 'True' ELSE 'False' END),
-        ('due_date', c.b_due_date::text, c.a_due_date::text),
-        ('state', c.b_state, c.a_state)
-    ) AS v(field, before, after)
-    WHERE v.before IS DISTINCT FROM v.after
-)
-SELECT count(*) FROM changed
-"""
-
-
 def supplier_rule_apply_to_inbox(*, business: Business, rule: SupplierRule, actor: User | None) -> int:
-    """Apply a rule to its supplier's unpublished items (not those whose integration was chosen by hand).
-
-    Set-based: one statement writes the coding fields, the states and their history, and
-    :func:`items_reresolve` re-points the integrations. Returns how many items the rule reached.
-    """
+    """Apply a rule to its supplier's unpublished items (not those whose integration was chosen by hand): the rule's
+    values win (RuleMode.OVERWRITE), then the items' integrations and coding follow. Set-based: a statement each,
+    however many items. Returns how many items the rule reached."""
     reason = f"Supplier rule {rule.supplier.name} applied"
-    values = {name: getattr(rule, name) for name in RULE_FIELDS if name != "auto_publish"}
-    values.update(
-        business=business.pk,
-        supplier=rule.supplier_id,
-        actor=actor.pk if actor is not None and actor.is_authenticated else None,
-        reason=reason[:255],
-    )
-    with transaction.atomic(), db_connection.cursor() as cursor:
-        cursor.execute(_APPLY_RULE_SQL, values)
-        reached = cursor.fetchone()[0]
-        items_reresolve(
-            business=business,
-            where="i.supplier_id = %(s)s AND i.integration_source IS DISTINCT FROM 'manual'",
-            params={"s": rule.supplier_id},
-            actor=actor,
-            reason=reason,
+    where = f"i.supplier_id = %(s)s AND i.integration_source IS DISTINCT FROM '{IntegrationSource.MANUAL.value}'"
+    params = {"s": rule.supplier_id}
+    with transaction.atomic():
+        reached = items_apply_rule(
+            business=business, where=where, params=params, mode=RuleMode.OVERWRITE, actor=actor, reason=reason
         )
+        items_reresolve(business=business, where=where, params=params, actor=actor, reason=reason)
+        items_recode(business=business, where=where, params=params, actor=actor, reason=reason)
     return reached
+
+
+def _rule_coding(business: Business, rule: SupplierRule, values: dict) -> None:
+    """A rule's coding refers to the lists of its integration, or of the default when it names none (DESIGN.md §9):
+    words are matched there (code, then name); an entry given by id must be one of those lists'."""
+    coder = _rule_coder(business, rule)
+    for name, api_name in spec.API_ID.items():
+        f = spec.BY_NAME[name]
+        if api_name in values:
+            raw = values[api_name]
+            if raw in (None, ""):
+                setattr(rule, f.entry_field, None)
+                setattr(rule, name, "")
+                continue
+            entry = entry_for(business=business, entry_id=raw, kind=f.coding)
+            if entry is None or coder is None or entry.connection_id != coder.pk:
+                detail = "That entry is not in the lists of the rule's integration; choose one of its own."
+                raise ApplicationError("invalid_reference", detail, extra={"errors": {api_name: [detail]}})
+            setattr(rule, f.entry_field, entry)
+            setattr(rule, name, entry.reference[: f.max_length])
+        elif name in values:
+            words = (values[name] or "").strip()
+            entry = entry_match(connection=coder, kind=f.coding, text=words) if coder is not None and words else None
+            setattr(rule, f.entry_field, entry)
+            setattr(rule, name, entry.reference[: f.max_length] if entry is not None else words)
+
+
+def _rule_coder(business: Business, rule: SupplierRule) -> Connection | None:
+    """The connection whose lists code the rule: its integration's (or the main's, for ApprovalMax), else the
+    default publishing integration's, else the main's."""
+    context = coding_context(business)
+    target = rule.integration_id
+    if target is None:
+        defaults = PublishingDefaults.objects.for_business(business).first()
+        target = defaults.default_publishing_connection_id if defaults else None
+    coder_id = context.coding_of.get(target) if target else None
+    if coder_id is None:
+        main = Connection.objects.for_business(business).filter(status__in=LIVE_STATUSES, kind=ProviderKind.MAIN)
+        coder_id = context.coding_of.get(main.values_list("id", flat=True).first())
+    return Connection.objects.for_business(business).filter(pk=coder_id).first() if coder_id else None
 
 
 def supplier_rule_create(
@@ -186,6 +137,7 @@ def supplier_rule_create(
         for name, value in fields.items():
             if name in RULE_FIELDS:
                 setattr(rule, name, _rule_value(name, value))
+        _rule_coding(business, rule, fields)
         try:
             with transaction.atomic():
                 rule.save()
@@ -231,6 +183,9 @@ def supplier_rule_update(
         for name, value in changes.items():
             if name in RULE_FIELDS:
                 setattr(rule, name, _rule_value(name, value))
+        if "integration" in changes or any(k in changes for k in (*spec.API_ID, *spec.API_ID.values())):
+            # The coding is read against the lists of the rule's (new) integration.
+            _rule_coding(business, rule, {**{n: getattr(rule, n) for n in spec.API_ID}, **changes})
         try:
             with transaction.atomic():
                 rule.save()

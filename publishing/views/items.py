@@ -17,8 +17,9 @@ from accounts.permissions import Action, can, require
 from dext_connections.errors import ApplicationError
 from dext_connections.htmx import announce
 from publishing import announcements, selectors, services
+from publishing.coding import coding_context, item_problems
 from publishing.forms import AttachmentForm, ItemFieldsForm, UploadForm
-from publishing.models import IN_FLIGHT_STATES, ItemKind, ItemState
+from publishing.models import IN_FLIGHT_STATES, UNPUBLISHED_STATES, ItemKind, ItemState
 from publishing.pipeline import items_publish
 from publishing.presenters import (
     contact_options_html,
@@ -263,13 +264,15 @@ class ItemDetailView(BusinessViewMixin, TemplateView):
         connections = selectors.connections_for_items(business=self.business, include_disconnected=True)
         decorate_item(item, connections)
         attachment_name = item.attachment.name.rsplit("/", 1)[-1] if item.attachment else ""
+        problems = item_problems(item, coding_context(self.business)) if item.state in UNPUBLISHED_STATES else []
         context.update(
             row_context(self.access, connections, item.kind),
             item=item,
             form=kwargs.get("form") or self._form(item),
             attachment_form=AttachmentForm(),
             history=decorate_history(selectors.item_history(item=item), connections),
-            missing=services.item_missing_fields(item),
+            problems=problems,
+            missing=[p["field"] for p in problems],
             can_publish=can(self.access, Action.PUBLISH),
             attachment_name=attachment_name,
             attachment_is_pdf=attachment_name.lower().endswith(".pdf"),

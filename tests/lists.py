@@ -1,0 +1,80 @@
+"""Ledger lists for tests that make connections without a real sync (the ``connect`` fixture): a small chart,
+tax rates and payment accounts holding every code and name the tests code items with, stored as a finished sync
+would leave them."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.utils import timezone
+
+from integrations.lists.models import ConnectionLists, ListEntry, ListKind, ListSyncStatus
+from integrations.lists.sync import list_counts
+
+A, T, P = ListKind.ACCOUNTS, ListKind.TAX_RATES, ListKind.PAYMENT_ACCOUNTS
+
+# (kind, code, name, type, usage, rate, active)
+STANDARD = [
+    (A, "200", "Sales", "REVENUE", "sales", None, True),
+    (A, "260", "Other Revenue", "REVENUE", "sales", None, True),
+    (A, "400", "Advertising", "EXPENSE", "purchases", None, True),
+    (A, "425", "Freight", "EXPENSE", "purchases", None, True),
+    (A, "429", "General Expenses", "EXPENSE", "purchases", None, True),
+    (A, "445", "Light, Power, Heating", "EXPENSE", "purchases", None, True),
+    (A, "461", "Printing & Stationery", "EXPENSE", "purchases", None, True),
+    (A, "485", "Subscriptions", "EXPENSE", "purchases", None, True),
+    (A, "20", "Office Expenses", "EXPENSE", "purchases", None, True),
+    (A, "", "Office Supplies", "EXPENSE", "purchases", None, True),
+    (A, "", "Utilities", "EXPENSE", "purchases", None, True),
+    (A, "", "Old", "EXPENSE", "purchases", None, True),
+    (A, "", "New", "EXPENSE", "purchases", None, True),
+    (A, "477", "Salaries", "EXPENSE", "purchases", None, False),  # archived in the ledger
+    (T, "INPUT2", "20% (VAT on Expenses)", "", "purchases", Decimal("20"), True),
+    (T, "OUTPUT2", "20% (VAT on Income)", "", "sales", Decimal("20"), True),
+    (T, "INPUT", "5% (VAT on Expenses)", "", "purchases", Decimal("5"), True),
+    (T, "NONE", "No VAT", "", "", Decimal("0"), True),
+    (T, "INPUT17", "17.5% (old VAT)", "", "purchases", Decimal("17.5"), False),
+    (P, "", "Bank transfer", "BANK", "", None, True),
+    (P, "", "Business Bank Account", "BANK", "", None, True),
+    (P, "", "Company card", "CREDITCARD", "", None, True),
+    (P, "", "Card", "CREDITCARD", "", None, True),
+]
+
+
+def seed_lists(connection, rows=STANDARD) -> None:
+    """Store ``rows`` as the connection's lists, and its sync as finished."""
+    now = timezone.now()
+    ListEntry.objects.bulk_create(
+        [
+            ListEntry(
+                business_id=connection.business_id,
+                connection=connection,
+                kind=kind,
+                external_id=f"{connection.pk.hex[:8]}-{kind}-{code or name}",
+                code=code,
+                name=name,
+                kind_detail=kind_detail,
+                usage=usage,
+                rate=rate,
+                active=active,
+                seen_at=now,
+            )
+            for kind, code, name, kind_detail, usage, rate, active in rows
+        ],
+        ignore_conflicts=True,
+    )
+    ConnectionLists.objects.update_or_create(
+        connection=connection,
+        defaults={
+            "business_id": connection.business_id,
+            "status": ListSyncStatus.READY,
+            "synced_at": now,
+            "counts": list_counts(connection=connection),
+            "progress": {},
+        },
+    )
+
+
+def entry(connection, kind: ListKind, code_or_name: str) -> ListEntry:
+    rows = ListEntry.objects.for_business(connection.business_id).filter(connection=connection, kind=kind)
+    return rows.filter(code=code_or_name).first() or rows.get(name=code_or_name)
