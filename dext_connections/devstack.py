@@ -91,7 +91,7 @@ def run() -> int:
             "--loglevel",
             "INFO",
             "-Q",
-            "default,publish_interactive,publish_bulk",
+            "default,publish_interactive,publish_bulk,lists",
             "--concurrency",
             "2",
             "--prefetch-multiplier",

@@ -273,6 +273,8 @@ CELERY_BEAT_SCHEDULE = {
     },
     # Authorisation attempts hold PKCE verifiers and, while an organisation is being chosen, tokens.
     "purge-oauth-states": {"task": "integrations.purge_oauth_states", "schedule": 300.0},
+    # The ledgers' lists: due every LISTS_SYNC_EVERY_HOURS, never synced, stalled or failed an hour ago.
+    "sync-lists-due": {"task": "integrations.sync_lists_due", "schedule": env.float("LISTS_SWEEP_SECONDS", 900.0)},
 }
 PUBLISH_LEASE_SECONDS = env.int("PUBLISH_LEASE_SECONDS", default=120)
 PUBLISH_DISPATCH_GRACE_SECONDS = env.int("PUBLISH_DISPATCH_GRACE_SECONDS", default=60)

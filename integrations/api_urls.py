@@ -3,6 +3,7 @@
 from django.urls import include, path
 
 from integrations import apis
+from integrations.lists import apis as list_apis
 
 business_urls = [
     path("connections/", apis.ConnectionsApi.as_view(), name="api_connections"),
@@ -13,6 +14,16 @@ business_urls = [
         name="api_connection_disconnect_preview",
     ),
     path("connections/<str:connection_id>/reconnect/", apis.ReconnectApi.as_view(), name="api_connection_reconnect"),
+    path(
+        "connections/<str:connection_id>/lists/refresh/",
+        list_apis.ListsRefreshApi.as_view(),
+        name="api_connection_lists_refresh",
+    ),
+    path(
+        "connections/<str:connection_id>/lists/<str:list_name>/",
+        list_apis.ListEntriesApi.as_view(),
+        name="api_connection_list",
+    ),
     path("publishing-defaults/", apis.PublishingDefaultsApi.as_view(), name="api_publishing_defaults"),
     path("audit-log/", apis.AuditLogApi.as_view(), name="api_audit_log"),
 ]

@@ -1,4 +1,4 @@
-from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -8,6 +8,7 @@ from accounts.mixins import BusinessAPIView
 from accounts.permissions import Action
 from dext_connections.pagination import keyset_response
 from integrations import services
+from integrations.lists.services import lists_state
 from integrations.providers import registry
 from integrations.selectors import connections_live
 
@@ -29,9 +30,25 @@ class ConnectionSerializer(serializers.Serializer):
     organisation_name = serializers.CharField()
     connected_at = serializers.DateTimeField()
     connected_by = serializers.SerializerMethodField()
+    lists = serializers.SerializerMethodField()
 
     def get_connected_by(self, obj) -> str | None:
         return obj.connected_by.email if obj.connected_by_id else None
+
+    @extend_schema_field(
+        inline_serializer(
+            "ConnectionLists",
+            {
+                "status": serializers.ChoiceField(choices=["syncing", "ready", "failed"]),
+                "synced_at": serializers.DateTimeField(allow_null=True),
+                "counts": serializers.DictField(child=serializers.IntegerField()),
+                "error": serializers.CharField(allow_null=True),
+            },
+        )
+    )
+    def get_lists(self, obj) -> dict:
+        """The ledger's lists (API.md): how the last sync went and how many active entries each list has."""
+        return lists_state(obj)
 
 
 class WebConnectorSerializer(serializers.Serializer):

@@ -22,7 +22,9 @@ from accounts.mixins import BusinessAPIView
 from accounts.permissions import Action, require
 from dext_connections.errors import ApplicationError, Conflict, NotFound
 from dext_connections.pagination import keyset_response, page_response, page_size_from
+from publishing import fields as spec
 from publishing import selectors, services
+from publishing.coding import coding_context, item_problems
 from publishing.models import AutoPublish, IntegrationSource, ItemKind, ItemState
 from publishing.pipeline import items_publish
 
@@ -67,6 +69,24 @@ class ItemOutput(serializers.Serializer):
     external_url = serializers.CharField()
     published_at = serializers.DateTimeField(allow_null=True)
     created_at = serializers.DateTimeField()
+    category_id = serializers.UUIDField(source="category_entry_id", allow_null=True)
+    tax_rate_id = serializers.UUIDField(source="tax_rate_entry_id", allow_null=True)
+    payment_account_id = serializers.UUIDField(source="payment_account_entry_id", allow_null=True)
+    problems = serializers.SerializerMethodField()
+
+    @extend_schema_field(
+        inline_serializer(
+            "ItemProblem", {"field": serializers.CharField(), "detail": serializers.CharField()}, many=True
+        )
+    )
+    def get_problems(self, item) -> list[dict]:
+        """Why it is to_review (API.md); empty when it is ready or on its way."""
+        if item.state != ItemState.TO_REVIEW:
+            return []
+        context = self.context.get("coding")
+        if context is None:
+            context = self.context["coding"] = coding_context(item.business_id)
+        return item_problems(item, context)
 
 
 class SupplierOutput(serializers.Serializer):
@@ -88,6 +108,9 @@ class SupplierRuleOutput(serializers.Serializer):
     currency = serializers.CharField()
     auto_publish = serializers.ChoiceField(choices=AutoPublish.choices, allow_null=True)
     publish_as = serializers.CharField()
+    category_id = serializers.UUIDField(source="category_entry_id", allow_null=True)
+    tax_rate_id = serializers.UUIDField(source="tax_rate_entry_id", allow_null=True)
+    payment_account_id = serializers.UUIDField(source="payment_account_entry_id", allow_null=True)
 
 
 class BulkErrorOutput(serializers.Serializer):
@@ -158,21 +181,49 @@ class SuppliersApi(BusinessAPIView):
 # ---------------------------------------------------------------- supplier rules
 
 
-class _RuleFieldsInput(serializers.Serializer):
-    integration = serializers.UUIDField(allow_null=True, required=False)
-    category = serializers.CharField(max_length=100, allow_blank=True, required=False)
-    tax_rate = serializers.CharField(max_length=100, allow_blank=True, required=False)
-    payment_method = serializers.CharField(max_length=100, allow_blank=True, required=False)
-    paid = serializers.BooleanField(allow_null=True, required=False)
-    due_in_days = serializers.IntegerField(min_value=0, max_value=3650, allow_null=True, required=False)
-    description = serializers.CharField(max_length=500, allow_blank=True, required=False)
-    currency = serializers.CharField(max_length=3, allow_blank=True, required=False)
-    auto_publish = serializers.ChoiceField(choices=AutoPublish.choices, allow_null=True, required=False)
-    publish_as = serializers.CharField(max_length=40, allow_blank=True, required=False)
-    apply_to_inbox = serializers.BooleanField(required=False, default=False)
+def spec_input_field(f: spec.Field) -> serializers.Field:
+    """The API's input field for one field of the specification (publishing/fields.py)."""
+    if f.kind is spec.Kind.DATE:
+        return serializers.DateField(allow_null=True, required=False)
+    if f.kind is spec.Kind.MONEY:
+        return serializers.DecimalField(max_digits=14, decimal_places=2, allow_null=True, required=False)
+    if f.kind is spec.Kind.BOOL:
+        return serializers.BooleanField(required=False)
+    if f.kind is spec.Kind.CURRENCY:
+        return serializers.CharField(max_length=f.max_length, required=False)
+    if f.kind is spec.Kind.INT:
+        return serializers.IntegerField(min_value=0, max_value=3650, allow_null=True, required=False)
+    return serializers.CharField(max_length=f.max_length, allow_blank=True, required=False)
 
-    def validate_currency(self, value):
-        return _currency(value) if value else ""
+
+def spec_rule_input_field(f: spec.Field) -> serializers.Field:
+    """A rule's input field: like an item's, but every value may be unset (null, or empty words)."""
+    if f.kind is spec.Kind.BOOL:
+        return serializers.BooleanField(allow_null=True, required=False)
+    if f.kind is spec.Kind.CURRENCY:
+        return serializers.CharField(max_length=f.max_length, allow_blank=True, required=False)
+    if f.name == "auto_publish":
+        return serializers.ChoiceField(choices=AutoPublish.choices, allow_null=True, required=False)
+    return spec_input_field(f)
+
+
+def _validate_rule_currency(self, value):
+    return _currency(value) if value else ""
+
+
+# Every rule field of the specification (the coded ones also as list entries), the integration, apply_to_inbox.
+_RuleFieldsInput = type(
+    "_RuleFieldsInput",
+    (serializers.Serializer,),
+    {
+        "__module__": __name__,
+        "integration": serializers.UUIDField(allow_null=True, required=False),
+        **{f.name: spec_rule_input_field(f) for f in spec.FIELDS if f.on_rule},
+        **{api: serializers.CharField(max_length=64, allow_null=True, required=False) for api in spec.API_ID.values()},
+        "apply_to_inbox": serializers.BooleanField(required=False, default=False),
+        "validate_currency": _validate_rule_currency,
+    },
+)
 
 
 class SupplierRulesApi(BusinessAPIView):
@@ -244,24 +295,23 @@ class SupplierRuleDetailApi(BusinessAPIView):
 # ---------------------------------------------------------------- items
 
 
-class _ItemFieldsInput(serializers.Serializer):
-    supplier = serializers.CharField(max_length=255, allow_blank=True, required=False)
-    customer = serializers.CharField(max_length=255, allow_blank=True, required=False)
-    date = serializers.DateField(allow_null=True, required=False)
-    due_date = serializers.DateField(allow_null=True, required=False)
-    invoice_number = serializers.CharField(max_length=100, allow_blank=True, required=False)
-    currency = serializers.CharField(max_length=3, required=False)
-    total = serializers.DecimalField(max_digits=14, decimal_places=2, allow_null=True, required=False)
-    tax = serializers.DecimalField(max_digits=14, decimal_places=2, allow_null=True, required=False)
-    category = serializers.CharField(max_length=100, allow_blank=True, required=False)
-    tax_rate = serializers.CharField(max_length=100, allow_blank=True, required=False)
-    description = serializers.CharField(max_length=500, allow_blank=True, required=False)
-    payment_method = serializers.CharField(max_length=100, allow_blank=True, required=False)
-    paid = serializers.BooleanField(required=False)
-    publish_as = serializers.CharField(max_length=40, allow_blank=True, required=False)
+def _validate_currency(self, value):
+    return _currency(value)
 
-    def validate_currency(self, value):
-        return _currency(value)
+
+# Every item field of the specification, and the coded ones also as list entries (``category_id`` …).
+_ItemFieldsInput = type(
+    "_ItemFieldsInput",
+    (serializers.Serializer,),
+    {
+        "__module__": __name__,
+        "supplier": serializers.CharField(max_length=255, allow_blank=True, required=False),
+        "customer": serializers.CharField(max_length=255, allow_blank=True, required=False),
+        **{f.name: spec_input_field(f) for f in spec.FIELDS if f.on_item},
+        **{api: serializers.CharField(max_length=64, allow_null=True, required=False) for api in spec.API_ID.values()},
+        "validate_currency": _validate_currency,
+    },
+)
 
 
 def _contact_field_check(kind: str, data: dict) -> None:
@@ -351,12 +401,12 @@ class ItemDetailApi(BusinessAPIView):
         if set_integration:
             require(self.access, Action.EDIT_ITEM_INTEGRATION)
         with transaction.atomic():  # a refused integration leaves the other fields unchanged too
-            if data:
-                services.item_update(business=self.business, actor=request.user, item_id=item.pk, changes=data)
-            if set_integration:
+            if set_integration:  # first: entries given by id are of the (new) integration's lists
                 services.item_set_integration(
                     business=self.business, actor=request.user, item_id=item.pk, connection_id=integration
                 )
+            if data:
+                services.item_update(business=self.business, actor=request.user, item_id=item.pk, changes=data)
         return Response(_item_body(self.business, item.pk))
 
 

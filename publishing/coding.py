@@ -41,19 +41,23 @@ class CodingContext:
 
     coding_of: dict = field(default_factory=dict)  # connection id → id of the connection whose lists code it
     names: dict = field(default_factory=dict)  # coding connection id → name
-    with_payment: set = field(default_factory=set)
+    keeps: dict = field(default_factory=dict)  # coding connection id → the ListKinds its ledger keeps
     not_synced: set = field(default_factory=set)
+
+    def keeping(self, kind: ListKind) -> list:
+        return [coder for coder, kinds in self.keeps.items() if kind in kinds]
 
     def params(self) -> dict:
         ids = list(self.coding_of)
         return {
             "conn_ids": ids,
             "coding_ids": [self.coding_of[i] for i in ids],
-            "with_payment": list(self.with_payment),
+            **{f"keeps_{f.name}": self.keeping(f.coding) for f in spec.CODED},
         }
 
 
-def coding_context(business: Business) -> CodingContext:
+def coding_context(business) -> CodingContext:
+    """``business``: a Business or its id."""
     live = list(Connection.objects.for_business(business).filter(status__in=LIVE_STATUSES))
     main = next((c for c in live if c.kind == ProviderKind.MAIN), None)
     context = CodingContext()
@@ -67,8 +71,7 @@ def coding_context(business: Business) -> CodingContext:
             continue  # a ledger without lists: its items are coded in words only
         context.coding_of[connection.pk] = coder.pk
         context.names[coder.pk] = coder.name
-        if ListKind.PAYMENT_ACCOUNTS in coder_provider.list_kinds:
-            context.with_payment.add(coder.pk)
+        context.keeps[coder.pk] = set(coder_provider.list_kinds)
     synced = set(
         ConnectionLists.objects.for_business(business)
         .filter(connection_id__in=set(context.coding_of.values()), synced_at__isnull=False)
@@ -109,11 +112,16 @@ def _new_entry(f: spec.Field) -> str:
 
 
 def _new_text(f: spec.Field) -> str:
-    """The words of a coded field after the recode (alias t for the target row, n_<name> for its new entry)."""
+    """The words of a coded field after the recode (alias t for the target row, n_<name> for its new entry): the
+    entry's code or name; nothing when an entry had no match in the new ledger — the category is cleared (it must
+    be chosen again) and so is a field whose list the new ledger does not keep, while a tax rate or payment account
+    the new ledger could have keeps its words, so the item says which one to choose; else the words as they were."""
+    cleared = f"t.coding_id IS NOT NULL AND t.b_{f.name}_entry IS NOT NULL"
+    if not f.required:
+        cleared += f" AND NOT (t.coding_id = ANY(%(keeps_{f.name})s))"
     return (
         f"CASE WHEN n_{f.name}.id IS NOT NULL THEN left(COALESCE(NULLIF(n_{f.name}.code, ''), n_{f.name}.name), "
-        f"{f.max_length}) WHEN t.coding_id IS NOT NULL AND t.b_{f.name}_entry IS NOT NULL THEN '' "
-        f"ELSE t.b_{f.name} END"
+        f"{f.max_length}) WHEN {cleared} THEN '' ELSE t.b_{f.name} END"
     )
 
 
@@ -130,13 +138,12 @@ def not_ready_sql() -> str:
         if f.required:
             # Without a ledger (no integration yet) only the words can be asked for.
             missing.append(f"(CASE WHEN t.coding_id IS NULL THEN {words} = '' ELSE {entry_bad} END)")
-        elif f.coding is ListKind.PAYMENT_ACCOUNTS:
-            missing.append(
-                f"(t.coding_id IS NOT NULL AND ({words} <> '' OR (i.paid AND t.coding_id = ANY(%(with_payment)s)))"
-                f" AND {entry_bad})"
-            )
         else:
-            missing.append(f"(t.coding_id IS NOT NULL AND {words} <> '' AND {entry_bad})")
+            # Only where the ledger keeps the list; a paid item needs the account it was paid from.
+            asked = f"{words} <> ''"
+            if f.coding is ListKind.PAYMENT_ACCOUNTS:
+                asked = f"({asked} OR i.paid)"
+            missing.append(f"(t.coding_id = ANY(%(keeps_{f.name})s) AND {asked} AND {entry_bad})")
     return " OR ".join(missing)
 
 
@@ -264,12 +271,9 @@ def item_problems(item: Item, context: CodingContext) -> list[dict]:
             if f.required and not words:
                 problems.append({"field": f.name, "detail": f"Add the {what}."})
             continue
-        needed = (
-            f.required
-            or bool(words)
-            or (f.coding is ListKind.PAYMENT_ACCOUNTS and item.paid and coder in context.with_payment)
-        )
-        if not needed:
+        if f.coding not in context.keeps.get(coder, ()):
+            continue  # the ledger keeps no such list: nothing to choose
+        if not (f.required or words or (f.coding is ListKind.PAYMENT_ACCOUNTS and item.paid)):
             continue
         ledger = context.names.get(coder, "the integration")
         article = "an" if what[0] in "aeiou" else "a"

@@ -18,6 +18,7 @@ from dext_connections.pagination import decode_cursor, keyset_page
 from integrations.models import Connection, ConnectionStatus, ProviderKind
 from integrations.providers import registry
 from integrations.selectors import connections_live
+from publishing.fields import CODING_ENTRY
 from publishing.models import (
     Customer,
     Item,
@@ -139,7 +140,9 @@ def items_filter_q(*, supplier=None, integration=None, q: str = "") -> Q:
 
 def items_list(*, business: Business, filters: ItemFilters):
     """The business's items matching ``filters``, with supplier and customer joined."""
-    qs = Item.objects.for_business(business).select_related("supplier", "customer", "integration_chosen_by")
+    qs = Item.objects.for_business(business).select_related(
+        "supplier", "customer", "integration_chosen_by", *CODING_ENTRY.values()
+    )
     if len(filters.kinds) == 1:
         qs = qs.filter(kind=filters.kinds[0])
     elif filters.kinds:

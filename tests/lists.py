@@ -63,7 +63,7 @@ def seed_lists(connection, rows=STANDARD) -> None:
         ],
         ignore_conflicts=True,
     )
-    ConnectionLists.objects.update_or_create(
+    ConnectionLists.objects.for_business(connection.business_id).update_or_create(
         connection=connection,
         defaults={
             "business_id": connection.business_id,

@@ -25,7 +25,7 @@ class ListEntrySerializer(serializers.Serializer):
         if entry.kind in (ListKind.ACCOUNTS, ListKind.PAYMENT_ACCOUNTS):
             data["type"] = entry.kind_detail
         if entry.kind == ListKind.TAX_RATES:
-            data["rate"] = None if entry.rate is None else str(entry.rate.normalize())
+            data["rate"] = None if entry.rate is None else f"{entry.rate.normalize():f}"  # "20", "17.5": a decimal
         if entry.kind in (ListKind.ACCOUNTS, ListKind.TAX_RATES):
             data["usage"] = entry.usage or None
         if entry.kind in (ListKind.CONTACTS, ListKind.TRACKING):

@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
+from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
 
 from integrations.lists.models import ConnectionLists, ListKind, ListSyncStatus
 from integrations.lists.sync import lists_sync_begin
-from integrations.models import Connection
+from integrations.models import LIVE_STATUSES, Connection, ConnectionStatus, ProviderKind
 from integrations.providers import registry
 
 
 def list_kinds_of(connection: Connection) -> tuple[ListKind, ...]:
-    """The lists this connection's items are coded against (a provider without lists of its own codes against
-    its main ledger's: :func:`coding_connection`)."""
+    """The lists this connection's provider keeps (none: its items are coded in words, or against the main
+    ledger's lists — ApprovalMax)."""
     return registry.get(connection.provider).list_kinds
 
 
@@ -27,11 +32,18 @@ def lists_refresh(*, connection: Connection, full: bool = False) -> ConnectionLi
 
 
 def lists_state(connection: Connection) -> dict:
-    """The ``lists`` block of a connection in the API (API.md): a connection never synced yet is syncing (the
-    sweeper starts it)."""
-    state = getattr(connection, "_lists_state_cache", None)
-    if state is None:
-        state = ConnectionLists.objects.for_business(connection.business_id).filter(connection=connection).first()
+    """The ``lists`` block of a connection in the API (API.md). A connection never synced yet is syncing (the
+    sweeper starts it); one whose items are coded against the main ledger's lists (ApprovalMax) answers those."""
+    provider = registry.get(connection.provider)
+    if not provider.list_kinds:
+        main = None
+        if provider.lists_from_main:
+            mains = Connection.objects.for_business(connection.business_id).filter(kind=ProviderKind.MAIN)
+            main = mains.filter(status__in=LIVE_STATUSES).first()
+        if main is None:
+            return {"status": ListSyncStatus.READY.value, "synced_at": None, "counts": {}, "error": None}
+        connection = main
+    state = ConnectionLists.objects.for_business(connection.business_id).filter(connection=connection).first()
     if state is None:
         return {"status": ListSyncStatus.SYNCING.value, "synced_at": None, "counts": {}, "error": None}
     return {
@@ -70,14 +82,6 @@ def lists_sync_due(*, limit: int = 500) -> int:
     """Start a run for every active connection whose lists are due: never synced, older than LISTS_SYNC_EVERY_HOURS,
     a run that stopped moving (its worker died, its message was lost), or a failed run an hour on. Answers how many
     were started. (A connection that needs a reconnect syncs again once it is reconnected.)"""
-    from datetime import timedelta
-
-    from django.conf import settings
-    from django.db.models import Q
-    from django.utils import timezone
-
-    from integrations.models import ConnectionStatus
-
     now = timezone.now()
     stale = now - timedelta(hours=settings.LISTS_SYNC_EVERY_HOURS)
     stalled = now - timedelta(seconds=settings.LISTS_STALLED_SECONDS)

@@ -18,6 +18,7 @@ from accounts.audit import audit_record
 from accounts.models import Business, User
 from dext_connections.errors import ApplicationError, Conflict
 from integrations import events
+from integrations.lists.services import lists_refresh
 from integrations.models import (
     LIVE_STATUSES,
     Connection,
@@ -26,6 +27,7 @@ from integrations.models import (
     ProviderKind,
     PublishingDefaults,
 )
+from integrations.providers import registry
 from integrations.providers.base import AuthKind, ConnectResult, CredentialsRefused, Provider, TransientError
 from integrations.selectors import connections_live
 from integrations.services._common import (
@@ -103,6 +105,8 @@ def connection_create(*, business: Business, provider: Provider, result: Connect
                 after=connection_snapshot(connection),
             )
             events.connected(connection=connection, actor=actor)
+            if registry.get(connection.provider).list_kinds:
+                lists_refresh(connection=connection)  # "Syncing lists…" until the first sync ends (task on commit)
     except IntegrityError:
         # The partial unique indexes caught a race that the lock did not (e.g. another database writer).
         raise Conflict("already_connected", f"{provider.name} was connected at the same moment.") from None
@@ -196,6 +200,8 @@ def connection_renew(*, connection: Connection, result: ConnectResult, actor: Us
             after=connection_snapshot(connection),
         )
     events.reconnected(connection=connection, actor=actor)
+    if registry.get(connection.provider).list_kinds:
+        lists_refresh(connection=connection)  # what changed while the authorisation was gone
     return connection
 
 

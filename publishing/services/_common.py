@@ -5,7 +5,10 @@ from __future__ import annotations
 from accounts.models import Business, User
 from dext_connections.errors import ApplicationError, NotFound
 from integrations.models import LIVE_STATUSES, Connection
+from publishing.fields import CODING_ENTRY
 from publishing.models import Item, ItemHistory
+
+CODING_ENTRIES = tuple(CODING_ENTRY.values())  # what an item's coding and its problems read
 
 
 def history_entry(item: Item, actor: User | None, field: str, before, after, reason: str = "") -> ItemHistory:
@@ -23,7 +26,7 @@ def history_entry(item: Item, actor: User | None, field: str, before, after, rea
 def item_get(*, business: Business, item_id) -> Item:
     item = (
         Item.objects.for_business(business)
-        .select_related("supplier", "customer", "integration", "integration_chosen_by")
+        .select_related("supplier", "customer", "integration", "integration_chosen_by", *CODING_ENTRIES)
         .by_id(item_id)
     )
     if item is None:

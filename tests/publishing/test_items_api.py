@@ -32,6 +32,10 @@ ITEM_KEYS = {
     "external_url",
     "published_at",
     "created_at",
+    "category_id",
+    "tax_rate_id",
+    "payment_account_id",
+    "problems",
 }
 
 
