@@ -297,6 +297,7 @@ def lists_page_received(*, connection: Connection, source_pass: Pass, page: Page
         _page_done(connection, state, progress, source_pass, page)
         if progress["index"] >= len(passes):
             _finish(connection)
+            events.lists_synced(connection=connection)  # the items coded against these lists are judged again
     return True
 
 
