@@ -3,6 +3,7 @@
 from django.urls import include, path
 
 from integrations import views
+from integrations.lists import views as list_views
 
 page_urls = [
     path("settings/connections/", views.ConnectionsView.as_view(), name="connections"),
@@ -21,6 +22,16 @@ page_urls = [
     path("settings/connections/<uuid:connection_id>/disconnect/", views.DisconnectView.as_view(), name="disconnect"),
     path("settings/connections/<uuid:connection_id>/reconnect/", views.ReconnectView.as_view(), name="reconnect"),
     path("settings/connections/<uuid:connection_id>/qwc/", views.QwcDownloadView.as_view(), name="qwc_download"),
+    path(
+        "settings/connections/<uuid:connection_id>/lists/",
+        list_views.ListsBlockView.as_view(),
+        name="connection_lists",
+    ),
+    path(
+        "settings/connections/<uuid:connection_id>/lists/refresh/",
+        list_views.ListsRefreshView.as_view(),
+        name="connection_lists_refresh",
+    ),
     path("settings/audit-log/", views.AuditLogView.as_view(), name="audit_log"),
 ]
 

@@ -14,6 +14,7 @@ from accounts.permissions import Action, can
 from dext_connections.errors import ApplicationError
 from dext_connections.pagination import keyset_page
 from integrations import services
+from integrations.lists.views import lists_block
 from integrations.models import ConnectionStatus, OAuthState, ProviderKind
 from integrations.providers import registry
 from integrations.providers.base import AuthKind
@@ -34,11 +35,15 @@ class ConnectionsView(BusinessViewMixin, TemplateView):
         by_provider = {c.provider: c for c in live}
         active = [c for c in live if c.status == ConnectionStatus.ACTIVE]
         defaults = services.publishing_defaults_get(business=self.business)
+        can_manage = can(self.access, Action.MANAGE_CONNECTIONS)
+        for connection in live:
+            connection.lists = lists_block(connection, can_manage=can_manage)
+            connection.note = registry.get(connection.provider).connection_note
         context.update(
             main=main,
             main_providers=registry.main_providers(),
             additional=[(p, by_provider.get(p.key)) for p in registry.additional_providers()],
-            can_manage=can(self.access, Action.MANAGE_CONNECTIONS),
+            can_manage=can_manage,
             can_view_audit=can(self.access, Action.VIEW_AUDIT_LOG),
             show_defaults=len(active) > 1,
             active=active,

@@ -12,6 +12,11 @@ business_urls = [
     path("items/bulk/", apis.ItemsBulkApi.as_view(), name="api_items_bulk"),
     path("items/<str:item_id>/", apis.ItemDetailApi.as_view(), name="api_item_detail"),
     path("items/<str:item_id>/publish/", apis.ItemPublishApi.as_view(), name="api_item_publish"),
+    path(
+        "items/<str:item_id>/attachment/retry/",
+        apis.ItemAttachmentRetryApi.as_view(),
+        name="api_item_attachment_retry",
+    ),
 ]
 
 urlpatterns = [

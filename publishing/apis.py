@@ -24,8 +24,9 @@ from dext_connections.errors import ApplicationError, Conflict, NotFound
 from dext_connections.pagination import keyset_response, page_response, page_size_from
 from publishing import fields as spec
 from publishing import selectors, services
+from publishing.attaching import attachment_retry
 from publishing.coding import coding_context, item_problems
-from publishing.models import AutoPublish, IntegrationSource, ItemKind, ItemState
+from publishing.models import AttachmentStatus, AutoPublish, IntegrationSource, ItemKind, ItemState
 from publishing.pipeline import items_publish
 
 # ---------------------------------------------------------------- outputs
@@ -73,6 +74,19 @@ class ItemOutput(serializers.Serializer):
     tax_rate_id = serializers.UUIDField(source="tax_rate_entry_id", allow_null=True)
     payment_account_id = serializers.UUIDField(source="payment_account_entry_id", allow_null=True)
     problems = serializers.SerializerMethodField()
+    attachment_status = serializers.ChoiceField(
+        choices=[c for c in AttachmentStatus.values if c],
+        allow_null=True,
+        help_text="A published document's attachment: pending, sending, sent or failed (then attachment_error says why"
+        " and POST items/{id}/attachment/retry/ tries again); null when there is none to send.",
+    )
+    attachment_error = serializers.CharField(allow_null=True)
+
+    def to_representation(self, item):
+        data = super().to_representation(item)
+        data["attachment_status"] = item.attachment_status or None
+        data["attachment_error"] = item.attachment_error or None
+        return data
 
     @extend_schema_field(
         inline_serializer(
@@ -456,3 +470,16 @@ class ItemsBulkApi(BusinessAPIView):
             connection_id=data.get("integration"),
         )
         return Response({"updated": result.updated, "errors": result.errors})
+
+
+class ItemAttachmentRetryApi(BusinessAPIView):
+    required_action = Action.PUBLISH
+
+    @extend_schema(
+        request=None,
+        responses={202: ItemOutput},
+        summary="Upload a published item's attachment again after it failed (409 nothing_to_retry)",
+    )
+    def post(self, request, business_id, item_id):
+        item = attachment_retry(business=self.business, actor=request.user, item_id=item_id)
+        return Response(_item_body(self.business, item.pk), status=status.HTTP_202_ACCEPTED)

@@ -37,6 +37,17 @@ class IntegrationSource(models.TextChoices):
     MAIN = "main", "Main connection"
 
 
+class AttachmentStatus(models.TextChoices):
+    """Where a published document's attachment stands: uploaded after the document was made (its id saved first), so
+    a refused or failed upload leaves the item published, saying so, with a Retry attachment action."""
+
+    NONE = "", "No attachment to send"
+    PENDING = "pending", "Waiting to be uploaded"
+    SENDING = "sending", "Being uploaded"
+    SENT = "sent", "Uploaded"
+    FAILED = "failed", "Not uploaded"
+
+
 class AutoPublish(models.TextChoices):
     ALWAYS = "always", "Always"
     NEVER = "never", "Never"
@@ -151,6 +162,9 @@ class Item(TenantModel):
     external_url = models.URLField(max_length=500, blank=True)
     published_at = models.DateTimeField(null=True, blank=True)
     publish_attempts = models.PositiveIntegerField(default=0)
+    attachment_status = models.CharField(max_length=10, choices=AttachmentStatus.choices, default="", blank=True)
+    attachment_error = models.CharField(max_length=500, blank=True)
+    attachment_status_at = models.DateTimeField(null=True, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import uuid
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -16,6 +17,8 @@ from integrations.providers import registry
 from integrations.providers.base import AuthKind
 from publishing.coding import coding_context, item_problems
 from publishing.models import IN_FLIGHT_STATES, Item, ItemHistory, ItemState, PublishJob, PublishJobStatus
+
+log = logging.getLogger(__name__)
 
 QUEUES = ("publish_interactive", "publish_bulk")
 
@@ -45,6 +48,23 @@ def batch_size(provider_key: str) -> int:
     """Jobs one worker takes at once for a connection: what one create request of its provider carries, capped
     by ``PUBLISH_BATCH_MAX`` (1 turns batching off, should a provider's batch endpoint misbehave)."""
     return max(1, min(registry.get(provider_key).batch_size, settings.PUBLISH_BATCH_MAX))
+
+
+def _attachment_too_big(item: Item, provider) -> str:
+    """A file over the provider's limit is refused before publishing (it would make a document without it)."""
+    limit = provider.max_attachment_bytes
+    if not limit or not item.attachment:
+        return ""
+    try:
+        size = item.attachment.size
+    except OSError:
+        return ""
+    if size <= limit:
+        return ""
+    return (
+        f"The attachment is {size / 1024 / 1024:.1f} MB; {provider.name} takes files of at most "
+        f"{limit / 1024 / 1024:.0f} MB. Replace it with a smaller file to publish."
+    )
 
 
 def send_batches(jobs: list[PublishJob]) -> None:
@@ -114,6 +134,10 @@ def items_publish(
                 result.refuse(item.pk, "no_connection", "Connect accounting software before publishing.")
                 continue
             provider = registry.get(connection.provider)
+            too_big = _attachment_too_big(item, provider)
+            if too_big:
+                result.refuse(item.pk, "attachment_too_large", too_big)
+                continue
             if automatic and not provider.supports_auto_publish:
                 continue  # QuickBooks Desktop is never published automatically
             waits = provider.auth is AuthKind.WEB_CONNECTOR
@@ -152,3 +176,30 @@ def items_publish(
         if to_send and dispatch:
             send_batches(to_send)
     return result
+
+
+def sweep_expired_leases(*, limit: int = 500) -> int:
+    """Re-send jobs whose lease expired: a lost broker message, a killed worker, an emptied Redis. Members of
+    one unfinished batch go in one message, so that they are claimed and sent again together."""
+    now = timezone.now()
+    with transaction.atomic():
+        jobs = list(
+            PublishJob.objects.unscoped()
+            .select_for_update(skip_locked=True, of=("self",))
+            .select_related("connection")
+            .filter(
+                status__in=(PublishJobStatus.PENDING, PublishJobStatus.CLAIMED),
+                lease_expires_at__lt=now,
+            )
+            .order_by("lease_expires_at")[:limit]
+        )
+        grace = timedelta(seconds=settings.PUBLISH_DISPATCH_GRACE_SECONDS)
+        for job in jobs:
+            if job.status == PublishJobStatus.CLAIMED:
+                job.status = PublishJobStatus.PENDING  # the worker that held it is gone
+            job.lease_expires_at = now + grace
+        PublishJob.objects.unscoped().bulk_update(jobs, ["status", "lease_expires_at"])
+        send_batches(jobs)
+    if jobs:
+        log.info("swept publish jobs", extra={"count": len(jobs)})
+    return len(jobs)

@@ -12,7 +12,9 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
 from accounts.permissions import Access, Action, can
+from integrations.lists.models import ListKind
 from publishing import selectors
+from publishing.coding import coder_of, coding_context, item_problems
 from publishing.models import IN_FLIGHT_STATES, UNPUBLISHED_STATES, IntegrationSource, ItemKind, ItemState
 
 
@@ -121,8 +123,11 @@ def decorate_rows(items, connections: selectors.ConnectionsView, business) -> li
     detail = reverse("item_detail", kwargs={"business_id": business.id, "item_id": _SENTINEL})
     integration = reverse("item_integration", kwargs={"business_id": business.id, "item_id": _SENTINEL})
     row = reverse("item_row", kwargs={"business_id": business.id, "item_id": _SENTINEL})
+    category = reverse("item_category", kwargs={"business_id": business.id, "item_id": _SENTINEL})
     sentinel = str(_SENTINEL)
     pull_labels = connections.pull_labels
+    coding = coding_context(business)
+    with_chart = set(coding.keeping(ListKind.ACCOUNTS))
     options: dict = {}
     for item in items:
         decorate_item(item, connections)
@@ -141,6 +146,13 @@ def decorate_rows(items, connections: selectors.ConnectionsView, business) -> li
         if item.integration_id not in options:
             options[item.integration_id] = options_html(connections.live, item.integration_id)
         item.options_html = options[item.integration_id]
+        # The Category cell opens a picker of the item's ledger's chart; a to_review badge says what is missing.
+        coder = coder_of(item, coding)
+        item.category_url = category.replace(sentinel, item_id)
+        item.category_editable = item.state in UNPUBLISHED_STATES and coder in with_chart
+        item.problems_text = (
+            " ".join(p["detail"] for p in item_problems(item, coding)) if item.state == ItemState.TO_REVIEW else ""
+        )
     return items
 
 

@@ -16,6 +16,18 @@ def publish_jobs(self, job_ids: list[str]) -> None:
 
 @shared_task(name="publishing.sweep_publish_jobs", ignore_result=True)
 def sweep_publish_jobs() -> int:
-    from publishing.worker import sweep_expired_leases
+    """Beat: jobs whose lease expired go again, and attachments nobody is uploading are sent again."""
+    from publishing.attaching import attachments_sweep
+    from publishing.pipeline import sweep_expired_leases
 
-    return sweep_expired_leases()
+    return sweep_expired_leases() + attachments_sweep()
+
+
+@shared_task(name="publishing.send_attachments", acks_late=True, ignore_result=True)
+def send_attachments(business_id: str, item_ids: list[str]) -> None:
+    """Upload the pending attachments of published items; try again after a limit's wait or a network error."""
+    from publishing.attaching import attachments_send
+
+    again = attachments_send(business_id=business_id, item_ids=item_ids)
+    if again is not None:
+        send_attachments.apply_async(args=[business_id, item_ids], countdown=max(0.0, again))

@@ -2,7 +2,7 @@
 
 from django.urls import include, path
 
-from publishing.views import items, supplier_rules
+from publishing.views import coding, items, supplier_rules
 
 page_urls = [
     path("costs/", items.CostsInboxView.as_view(), name="costs_inbox"),
@@ -13,10 +13,21 @@ page_urls = [
     path("items/<uuid:item_id>/", items.ItemDetailView.as_view(), name="item_detail"),
     path("items/<uuid:item_id>/integration/", items.ItemIntegrationView.as_view(), name="item_integration"),
     path("items/<uuid:item_id>/row/", items.ItemRowView.as_view(), name="item_row"),
+    path("items/<uuid:item_id>/category/", coding.ItemCategoryCellView.as_view(), name="item_category"),
+    path(
+        "lists/<uuid:connection_id>/<str:field>/options/",
+        coding.CodingOptionsView.as_view(),
+        name="coding_options",
+    ),
     path("items/<uuid:item_id>/status/", items.ItemStatusView.as_view(), name="item_status"),
     path("items/<uuid:item_id>/publish/", items.ItemPublishView.as_view(), name="item_publish"),
     path("items/<uuid:item_id>/archive/", items.ItemArchiveView.as_view(), name="item_archive"),
     path("items/<uuid:item_id>/attachment/", items.ItemAttachmentView.as_view(), name="item_attachment"),
+    path(
+        "items/<uuid:item_id>/attachment/retry/",
+        items.ItemAttachmentRetryView.as_view(),
+        name="item_attachment_retry",
+    ),
     path("settings/supplier-rules/", supplier_rules.SupplierRulesView.as_view(), name="supplier_rules"),
     path("settings/supplier-rules/new/", supplier_rules.SupplierRuleFormView.as_view(), name="supplier_rule_create"),
     path(

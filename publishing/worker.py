@@ -40,12 +40,22 @@ from integrations.providers.base import (
     TransientError,
     ValidationError,
 )
-from integrations.providers.document import Attachment, PublishDocument
+from integrations.providers.document import Attachment, Coding, PublishDocument
 from integrations.providers.http_client import Outcome
 from integrations.ratelimit import provider_slot
+from publishing.attaching import attaches_after_publish, attachments_send
+from publishing.fields import CODING_ENTRY
 from publishing.lease import LeaseKeeper
-from publishing.models import Item, ItemHistory, ItemState, PublishAttempt, PublishJob, PublishJobStatus
-from publishing.pipeline import batch_size, send_batches
+from publishing.models import (
+    AttachmentStatus,
+    Item,
+    ItemHistory,
+    ItemState,
+    PublishAttempt,
+    PublishJob,
+    PublishJobStatus,
+)
+from publishing.pipeline import batch_size
 
 log = logging.getLogger(__name__)
 
@@ -84,7 +94,7 @@ def _claim(job_ids: list) -> tuple[list[PublishJob], list[Retry]]:
             # Lock the job rows only: with the joined connection and item rows locked too, two workers
             # claiming two batches of one connection at once would skip each other's jobs and drop them.
             .select_for_update(skip_locked=True, of=("self",))
-            .select_related("item__supplier", "item__customer")
+            .select_related("item__supplier", "item__customer", *(f"item__{name}" for name in CODING_ENTRY.values()))
             # By primary key alone: with the status in the query too, the planner may walk a partial index of
             # all open jobs (thousands during a bulk publish) instead of fetching these few rows.
             .filter(pk__in=job_ids)
@@ -179,7 +189,17 @@ def document_for(item: Item, job: PublishJob, *, with_attachment: bool = True) -
         job_key=str(job.pk),
         maybe_sent=job.attempts > 1 or item.publish_attempts > 0,
         sent_before=item.publish_attempts > 0,
+        category_ref=_coding(item.category_entry),
+        tax_rate_ref=_coding(item.tax_rate_entry),
+        payment_account_ref=_coding(item.payment_account_entry),
     )
+
+
+def _coding(entry) -> Coding | None:
+    """A list entry as the provider knows it (its own id, code and name): what the document is coded with."""
+    if entry is None:
+        return None
+    return Coding(external_id=entry.external_id, code=entry.code, name=entry.name, extra=dict(entry.extra))
 
 
 def _call_provider(batch: list[PublishJob], keeper: LeaseKeeper | None = None) -> list[Outcome]:
@@ -224,7 +244,21 @@ def batch_run(*, job_ids: list) -> list[Retry]:
         outcomes = _call_provider(batch, keeper)
     duration_ms = int((time.monotonic() - clock) * 1000)
     retry = _record(batch, outcomes, started=started, duration_ms=duration_ms)
+    _attach(batch, outcomes)
     return retries + ([retry] if retry else [])
+
+
+def _attach(batch: list[PublishJob], outcomes: list[Outcome]) -> None:
+    """The attachments of the documents just made, now that their ids are saved (publishing.attaching); what a limit
+    or the network holds back goes again later, by task."""
+    made = [job.item_id for job, outcome in zip(batch, outcomes, strict=True) if isinstance(outcome, ExternalRef)]
+    if not made or not any(job.item.attachment for job in batch):
+        return
+    again = attachments_send(business_id=batch[0].business_id, item_ids=made)
+    if again is not None:
+        from publishing.tasks import send_attachments
+
+        send_attachments.apply_async(args=[str(batch[0].business_id), [str(i) for i in made]], countdown=again)
 
 
 def job_run(*, job_id) -> Retry | None:
@@ -257,6 +291,9 @@ ITEM_FIELDS = [
     "last_publish_error_kind",
     "last_publish_error_at",
     "publish_attempts",
+    "attachment_status",
+    "attachment_error",
+    "attachment_status_at",
 ]
 
 
@@ -269,6 +306,7 @@ def _record(batch: list[PublishJob], outcomes: list[Outcome], *, started, durati
     outcome_of = {job.pk: outcome for job, outcome in zip(batch, outcomes, strict=True)}
     attempts, history, retried, failures, moved = [], [], [], {}, []
     delay = None
+    attach_later = attaches_after_publish(connection)
     with transaction.atomic():
         jobs = list(
             PublishJob.objects.for_business(business_id)
@@ -281,7 +319,7 @@ def _record(batch: list[PublishJob], outcomes: list[Outcome], *, started, durati
             for item in Item.objects.for_business(business_id)
             .select_for_update()
             .filter(pk__in=[job.item_id for job in jobs])
-            .only(*ITEM_FIELDS, "updated_at", "integration_id")  # what is written back, not the whole wide row
+            .only(*ITEM_FIELDS, "updated_at", "integration_id", "attachment")  # what is written back, and reads
             .order_by("pk")
         }
         for job in jobs:
@@ -337,6 +375,11 @@ def _record(batch: list[PublishJob], outcomes: list[Outcome], *, started, durati
                     None,
                     "",
                 )
+                created = not item.external_id or item.integration_id != job.connection_id
+                if item.attachment and created:
+                    # Saved first, uploaded next (publishing.attaching): the document's id is never lost.
+                    item.attachment_status = AttachmentStatus.PENDING if attach_later else AttachmentStatus.SENT
+                    item.attachment_error, item.attachment_status_at = "", now
                 item.state, item.external_id, item.external_url, item.published_at = (
                     ItemState.PUBLISHED,
                     ref.external_id,
@@ -428,30 +471,3 @@ def _log_failure_grouped(connection_id, outcome: str, error) -> None:
             )
     except Exception:  # counters are a nicety; never fail a job over them
         log.warning("publish failing", extra={"connection": str(connection_id), "kind": outcome})
-
-
-def sweep_expired_leases(*, limit: int = 500) -> int:
-    """Re-send jobs whose lease expired: a lost broker message, a killed worker, an emptied Redis. Members of
-    one unfinished batch go in one message, so that they are claimed and sent again together."""
-    now = timezone.now()
-    with transaction.atomic():
-        jobs = list(
-            PublishJob.objects.unscoped()
-            .select_for_update(skip_locked=True, of=("self",))
-            .select_related("connection")
-            .filter(
-                status__in=(PublishJobStatus.PENDING, PublishJobStatus.CLAIMED),
-                lease_expires_at__lt=now,
-            )
-            .order_by("lease_expires_at")[:limit]
-        )
-        grace = timedelta(seconds=settings.PUBLISH_DISPATCH_GRACE_SECONDS)
-        for job in jobs:
-            if job.status == PublishJobStatus.CLAIMED:
-                job.status = PublishJobStatus.PENDING  # the worker that held it is gone
-            job.lease_expires_at = now + grace
-        PublishJob.objects.unscoped().bulk_update(jobs, ["status", "lease_expires_at"])
-        send_batches(jobs)
-    if jobs:
-        log.info("swept publish jobs", extra={"count": len(jobs)})
-    return len(jobs)

@@ -163,6 +163,10 @@ class Provider(ABC):
     # connection's lists (ApprovalMax publishes through the main ledger).
     list_passes: ClassVar[tuple] = ()
     lists_from_main: ClassVar[bool] = False
+    # What the Connections page says under a connection of this provider (how its documents travel, say).
+    connection_note: ClassVar[str] = ""
+    # The largest attachment the provider takes (0: no known limit); a larger file is refused before publishing.
+    max_attachment_bytes: ClassVar[int] = 0
 
     def requests_for(self, jobs: int) -> int:
         """The create requests a batch of ``jobs`` documents takes."""

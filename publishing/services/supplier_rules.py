@@ -82,7 +82,7 @@ def supplier_rule_apply_to_inbox(*, business: Business, rule: SupplierRule, acto
 def _rule_coding(business: Business, rule: SupplierRule, values: dict) -> None:
     """A rule's coding refers to the lists of its integration, or of the default when it names none (DESIGN.md §9):
     words are matched there (code, then name); an entry given by id must be one of those lists'."""
-    coder = _rule_coder(business, rule)
+    coder = rule_coder(business, rule)
     for name, api_name in spec.API_ID.items():
         f = spec.BY_NAME[name]
         if api_name in values:
@@ -104,7 +104,7 @@ def _rule_coding(business: Business, rule: SupplierRule, values: dict) -> None:
             setattr(rule, name, entry.reference[: f.max_length] if entry is not None else words)
 
 
-def _rule_coder(business: Business, rule: SupplierRule) -> Connection | None:
+def rule_coder(business: Business, rule: SupplierRule) -> Connection | None:
     """The connection whose lists code the rule: its integration's (or the main's, for ApprovalMax), else the
     default publishing integration's, else the main's."""
     context = coding_context(business)

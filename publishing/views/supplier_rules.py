@@ -10,9 +10,13 @@ from django.views.generic import TemplateView
 from accounts.mixins import BusinessViewMixin
 from accounts.permissions import Action, can
 from dext_connections.errors import ApplicationError
+from publishing import fields as spec
 from publishing import selectors, services
+from publishing.coding import coding_context, entry_for
 from publishing.forms import SupplierRuleForm
-from publishing.models import ItemKind
+from publishing.models import ItemKind, SupplierRule
+from publishing.services.supplier_rules import rule_coder
+from publishing.views.coding import picker
 
 
 class SupplierRulesView(BusinessViewMixin, TemplateView):
@@ -49,10 +53,31 @@ class SupplierRuleFormView(BusinessViewMixin, TemplateView):
             initial["supplier_name"] = self.request.GET.get("supplier", "")
         return SupplierRuleForm(data, initial=initial, connections=connections)
 
+    def _pickers(self, rule) -> dict:
+        """The rule's coded fields, picked from the lists of its integration (or of the default when it names
+        none); none when that ledger keeps no lists (the fields are then words)."""
+        probe = rule if rule is not None else SupplierRule(business=self.business)
+        coder = rule_coder(self.business, probe)
+        if coder is None:
+            return {}
+        context = coding_context(self.business)
+        return {
+            f.name: picker(
+                business=self.business,
+                connection=coder,
+                field=f,
+                entry=getattr(rule, f.entry_field) if rule is not None else None,
+                usage="purchases",
+            )
+            for f in spec.CODED
+            if f.coding in context.keeps.get(coder.pk, ())
+        }
+
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         rule = kwargs.get("rule", self._rule())
         context.update(
+            pickers=self._pickers(rule),
             rule=rule,
             form=kwargs.get("form") or self._form(rule),
             suppliers=selectors.suppliers_for_filter(business=self.business),
@@ -67,6 +92,15 @@ class SupplierRuleFormView(BusinessViewMixin, TemplateView):
             values = form.rule_values()
             apply = form.cleaned_data["apply_to_inbox"]
             integration = form.cleaned_data["integration"] or None
+            moved = rule is not None and str(rule.integration_id or "") != str(integration or "")
+            for name in self._pickers(rule):
+                values.pop(name, None)
+                chosen = request.POST.get(spec.API_ID[name]) or None
+                if moved and chosen:  # another integration: its lists are searched for the same code or name
+                    found = entry_for(business=self.business, entry_id=chosen, kind=spec.BY_NAME[name].coding)
+                    values[name] = found.reference if found else ""
+                else:
+                    values[spec.API_ID[name]] = chosen
             try:
                 if rule is None:
                     rule = services.supplier_rule_create(

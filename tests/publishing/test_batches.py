@@ -14,8 +14,8 @@ from integrations.sandbox import selectors as sandbox
 from integrations.sandbox.services import set_fault
 from integrations.services import publishing_defaults_set
 from publishing.models import Item, ItemState, PublishAttempt, PublishJob, PublishJobStatus
-from publishing.pipeline import items_publish
-from publishing.worker import batch_run, sweep_expired_leases
+from publishing.pipeline import items_publish, sweep_expired_leases
+from publishing.worker import batch_run
 from tests.conftest import bill_com_connect, oauth_connect
 from tests.publishing.test_pipeline_providers import ready_item
 from tests.xero_spec import ValidatingTransport, xero_openapi

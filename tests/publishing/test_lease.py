@@ -16,8 +16,8 @@ from integrations.sandbox import selectors as sandbox
 from integrations.sandbox.services import set_fault
 from publishing.lease import LeaseKeeper
 from publishing.models import PublishJob, PublishJobStatus
-from publishing.pipeline import items_publish
-from publishing.worker import _claim, batch_run, sweep_expired_leases
+from publishing.pipeline import items_publish, sweep_expired_leases
+from publishing.worker import _claim, batch_run
 from tests.conftest import oauth_connect
 from tests.reliability.rig import seed_items
 

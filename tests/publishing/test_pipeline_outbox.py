@@ -11,9 +11,9 @@ from django.utils import timezone
 from integrations.providers.base import RateLimited
 from integrations.ratelimit import provider_slot
 from publishing.models import ItemState, PublishJob, PublishJobStatus
-from publishing.pipeline import items_publish
+from publishing.pipeline import items_publish, sweep_expired_leases
 from publishing.services import item_create
-from publishing.worker import backoff_delay, sweep_expired_leases
+from publishing.worker import backoff_delay
 
 
 @pytest.fixture

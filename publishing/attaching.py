@@ -1,0 +1,187 @@
+"""A published document's attachment, uploaded once the document's id is saved (issue 11).
+
+The worker records a new document first (its external id, the item published), and only then uploads the
+attachment: a refused or failed upload can no longer lose the document's id and make a second document on the next
+publish. The item stays published and says the attachment is not there, with a **Retry attachment** action. The
+upload is claimed (``sending``) before the call, so two workers never send one attachment twice; a claim whose
+worker died is handed back by the sweeper.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from integrations.models import Connection, ConnectionStatus
+from integrations.providers import registry
+from integrations.providers.base import ExternalRef, ProviderError, RateLimited, ValidationError
+from integrations.ratelimit import provider_slot
+from publishing.fields import CODING_ENTRY
+from publishing.models import AttachmentStatus, Item, ItemHistory, ItemState, PublishJob
+
+log = logging.getLogger(__name__)
+
+
+def attaches_after_publish(connection: Connection) -> bool:
+    """Whether this connection's client uploads attachments on their own (``attach``) after the document is made."""
+    provider = registry.get(connection.provider)
+    return not provider.waits_for_pull and callable(getattr(provider.client(connection), "attach", None))
+
+
+def _claim(business_id, item_ids) -> list[Item]:
+    now = timezone.now()
+    with transaction.atomic():
+        items = list(
+            Item.objects.for_business(business_id)
+            .select_for_update(skip_locked=True, of=("self",))
+            .select_related("supplier", "customer", *CODING_ENTRY.values())
+            .filter(pk__in=item_ids, state=ItemState.PUBLISHED, attachment_status=AttachmentStatus.PENDING)
+            .order_by("pk")
+        )
+        Item.objects.for_business(business_id).filter(pk__in=[i.pk for i in items]).update(
+            attachment_status=AttachmentStatus.SENDING, attachment_status_at=now
+        )
+    return items
+
+
+def attachments_send(*, business_id, item_ids) -> float | None:
+    """Upload the pending attachments of these published items. Answers seconds until a try again (a limit, the
+    network), None when nothing is left to try."""
+    from publishing.worker import document_for
+
+    items = _claim(business_id, item_ids)
+    if not items:
+        return None
+    by_connection: dict = {}
+    for item in items:
+        by_connection.setdefault(item.integration_id, []).append(item)
+    again = None
+    for connection_id, group in by_connection.items():
+        connection = Connection.objects.for_business(business_id).filter(pk=connection_id).first()
+        outcomes = _send(connection, group, document_for)
+        wait = _record(business_id, connection, group, outcomes)
+        if wait is not None:
+            again = wait if again is None else min(again, wait)
+    return again
+
+
+def _send(connection: Connection | None, items: list[Item], document_for) -> list:
+    if connection is None or connection.status != ConnectionStatus.ACTIVE:
+        name = connection.name if connection is not None else "The integration"
+        return [ProviderError(f"{name} is not connected; reconnect it, then retry the attachment.")] * len(items)
+    provider = registry.get(connection.provider)
+    client = provider.client(connection)
+    outcomes: list = []
+    try:
+        with provider_slot(
+            connection_id=connection.pk,
+            per_minute=provider.rate_limit_per_minute,
+            concurrent=provider.max_concurrent,
+            slot_seconds=settings.PUBLISH_LEASE_SECONDS,
+            calls=len(items),
+        ):
+            for item in items:
+                job = PublishJob(item=item, connection=connection, idempotency_key=f"{item.pk.hex}-attachment")
+                doc = document_for(item, job)
+                try:
+                    client.attach(doc, ExternalRef(external_id=item.external_id, url=item.external_url))
+                    outcomes.append(None)
+                except ProviderError as exc:
+                    outcomes.append(exc)
+    except ProviderError as exc:  # no slot, or the connection refused: every upload not tried waits
+        outcomes += [exc] * (len(items) - len(outcomes))
+    except Exception as exc:  # a bug or an unexpected answer: keep them pending, try later
+        log.exception("attachment upload crashed", extra={"connection": str(connection.pk)})
+        outcomes += [ProviderError(f"Unexpected error: {exc.__class__.__name__}.")] * (len(items) - len(outcomes))
+    return outcomes
+
+
+def _record(business_id, connection, items: list[Item], outcomes: list) -> float | None:
+    now = timezone.now()
+    history, again = [], None
+    with transaction.atomic():
+        for item, outcome in zip(items, outcomes, strict=True):
+            name = connection.name if connection is not None else "the integration"
+            if outcome is None:
+                status, error = AttachmentStatus.SENT, ""
+                history.append(_history(item, f"Attachment uploaded to {name}", "sent"))
+            elif isinstance(outcome, ValidationError):
+                status, error = AttachmentStatus.FAILED, f"{name} refused the attachment: {outcome.message}"
+                history.append(_history(item, error, "failed"))
+            elif isinstance(outcome, RateLimited):
+                status, error = AttachmentStatus.PENDING, ""
+                wait = outcome.retry_after if outcome.retry_after is not None else 5.0
+                again = wait if again is None else min(again, wait)
+            else:
+                status, error = (
+                    AttachmentStatus.FAILED,
+                    f"The attachment could not be uploaded to {name}: {outcome.message}",
+                )
+                history.append(_history(item, error, "failed"))
+            Item.objects.for_business(business_id).filter(
+                pk=item.pk, attachment_status=AttachmentStatus.SENDING
+            ).update(attachment_status=status, attachment_error=error[:500], attachment_status_at=now)
+        ItemHistory.objects.bulk_create(history)
+    return again
+
+
+def _history(item: Item, reason: str, after: str) -> ItemHistory:
+    return ItemHistory(
+        business_id=item.business_id, item=item, field="attachment_status", before="", after=after, reason=reason[:255]
+    )
+
+
+def attachment_retry(*, business, actor, item_id) -> Item:
+    """**Retry attachment**: a published item whose attachment was not uploaded tries again (the task sends it)."""
+    from dext_connections.errors import Conflict
+    from publishing.services._common import item_get
+    from publishing.tasks import send_attachments
+
+    item = item_get(business=business, item_id=item_id)
+    if item.state != ItemState.PUBLISHED or item.attachment_status != AttachmentStatus.FAILED:
+        raise Conflict("nothing_to_retry", "This item has no attachment waiting to be uploaded again.")
+    with transaction.atomic():
+        Item.objects.for_business(business).filter(pk=item.pk, attachment_status=AttachmentStatus.FAILED).update(
+            attachment_status=AttachmentStatus.PENDING, attachment_error="", attachment_status_at=timezone.now()
+        )
+        ItemHistory.objects.create(
+            business_id=business.pk,
+            item=item,
+            actor=actor if actor is not None and actor.is_authenticated else None,
+            field="attachment_status",
+            before=AttachmentStatus.FAILED,
+            after=AttachmentStatus.PENDING,
+            reason="Retry attachment",
+        )
+        transaction.on_commit(lambda: send_attachments.apply_async(args=[str(business.pk), [str(item.pk)]]))
+    item.refresh_from_db()
+    return item
+
+
+def attachments_sweep(*, limit: int = 200) -> int:
+    """Pending uploads nobody is sending (their task was lost) and claims whose worker died: send them again."""
+    from publishing.tasks import send_attachments
+
+    stale = timezone.now() - timedelta(seconds=settings.PUBLISH_LEASE_SECONDS)
+    rows = list(
+        Item.objects.unscoped()
+        .filter(
+            state=ItemState.PUBLISHED,
+            attachment_status__in=[AttachmentStatus.PENDING, AttachmentStatus.SENDING],
+            attachment_status_at__lt=stale,
+        )
+        .values_list("business_id", "pk")[:limit]
+    )
+    by_business: dict = {}
+    for business_id, item_id in rows:
+        by_business.setdefault(business_id, []).append(item_id)
+    for business_id, ids in by_business.items():
+        Item.objects.for_business(business_id).filter(pk__in=ids).update(
+            attachment_status=AttachmentStatus.PENDING, attachment_status_at=timezone.now()
+        )
+        send_attachments.apply_async(args=[str(business_id), [str(i) for i in ids]])
+    return len(rows)
