@@ -1,44 +1,16 @@
 """QuickBooks Desktop: jobs wait for the Web Connector, which a fake one drives over real SOAP. The connection's
 lists come from the same (fake) company file through the Web Connector first, and items are coded against them."""
 
-from dataclasses import replace
-
 import pytest
 
 from integrations.lists.models import ConnectionLists, ListSyncStatus
 from integrations.lists.sync import lists_sync_begin
-from integrations.providers.document import Coding
 from integrations.services import publishing_defaults_get
-from publishing import worker
 from publishing.models import Item, ItemState, PublishJob, PublishJobStatus
 from publishing.pipeline import items_publish
 from publishing.services import item_create
 from tests.integrations.qbwc.fake_web_connector import FakeQuickBooks, FakeWebConnector, create_web_connector_connection
 from tests.integrations.qbwc.lists_sync import sync_lists
-
-
-def _coding(entry) -> Coding | None:
-    return None if entry is None else Coding(entry.external_id, entry.code, entry.name, dict(entry.extra))
-
-
-@pytest.fixture(autouse=True)
-def coded_documents(monkeypatch):
-    """The item's coding on its document, as the worker is to put it there (issue 10, the lead's part), for as long as
-    the worker does not: a document that has its coding already is left alone."""
-    original = worker.document_for
-
-    def document_for(item, job, **kwargs):
-        doc = original(item, job, **kwargs)
-        if doc.category_ref is not None:
-            return doc
-        return replace(
-            doc,
-            category_ref=_coding(item.category_entry),
-            tax_rate_ref=_coding(item.tax_rate_entry),
-            payment_account_ref=_coding(item.payment_account_entry),
-        )
-
-    monkeypatch.setattr(worker, "document_for", document_for)
 
 
 @pytest.fixture

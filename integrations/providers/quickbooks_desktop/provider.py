@@ -20,6 +20,10 @@ class QuickBooksDesktop(Provider):
     # vendors and customers, products and services, classes: read through the Web Connector's queries, so the sync
     # waits for it to poll (see list_work.py) and there is no list source to call.
     list_passes = PASSES
+    connection_note = (
+        "Documents and list updates go when the Web Connector on your PC next runs, with QuickBooks open. "
+        "QuickBooks Desktop takes no attachments: documents are published without their image."
+    )
 
     def connect_web_connector(self, *, business_name: str) -> ConnectResult:
         generated = generate_web_connector_credentials(business_name=business_name)
