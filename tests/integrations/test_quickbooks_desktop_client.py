@@ -87,6 +87,7 @@ def test_quickbooks_desktop_is_a_pull_provider_with_its_own_label():
     assert provider.delivery is Delivery.PULL and provider.waits_for_pull
     assert provider.pull_label == "Waiting for QuickBooks Desktop"
     assert not any(p.waits_for_pull for p in registry.all_providers() if p.key != QuickBooksDesktop.key)
+    assert "no attachments" in provider.connection_note, "the Connections page says no image goes"
     assert dict(provider.publish_as_choices) == {
         "bill": "Bill",
         "credit_card_charge": "Credit card charge",
