@@ -23,7 +23,7 @@ from django.utils import timezone
 
 from integrations import events
 from integrations.lists.models import ConnectionLists, ListEntry, ListKind, ListSyncStatus
-from integrations.lists.source import ListSource, Page
+from integrations.lists.source import ListSource, Page, Pass
 from integrations.models import Connection
 from integrations.providers.base import AuthError, ProviderError, RateLimited, TransientError
 
@@ -147,10 +147,7 @@ def lists_sync_step(*, connection: Connection, source: ListSource, slot, max_pag
     while progress["index"] < len(passes):
         current = passes[progress["index"]]
         if not progress.get("open"):
-            since = _since(state, current.fetch, full=progress["full"], incremental=current.incremental)
-            progress.update(
-                open=True, page=None, since=since.isoformat() if since else None, at=timezone.now().isoformat()
-            )
+            _open_pass(state, progress, current)
         since = datetime.fromisoformat(progress["since"]) if progress.get("since") else None
         if max_pages is not None and pages >= max_pages:
             _save_progress(connection, progress)
@@ -176,29 +173,43 @@ def lists_sync_step(*, connection: Connection, source: ListSource, slot, max_pag
             return Step(again=None, pages=pages)
         pages += 1
         with transaction.atomic():
-            _upsert(connection, page, seen_at=timezone.now())
-            if page.next is not None:
-                progress.update(page=page.next, failures=0)
-                _save_progress(connection, progress)
-                continue
-            pass_at = datetime.fromisoformat(progress["at"])
-            if since is None:
-                _vanished(connection, current.gives, pass_at)
-            cursors = dict(state.cursors)
-            for kind in current.gives:
-                cursor = dict(cursors.get(kind.value) or {})
-                cursor["since"] = pass_at.isoformat()
-                if since is None:
-                    cursor["full_at"] = pass_at.isoformat()
-                cursors[kind.value] = cursor
-            progress.update(index=progress["index"] + 1, open=False, page=None, since=None, failures=0)
-            ConnectionLists.objects.for_business(connection.business_id).filter(connection=connection).update(
-                cursors=cursors, progress=progress, updated_at=timezone.now()
-            )
-            state.cursors = cursors
+            _page_done(connection, state, progress, current, page)
     _finish(connection)
     events.lists_synced(connection=connection)  # the items coded against these lists are judged again
     return Step(again=None, pages=pages)
+
+
+def _open_pass(state: ConnectionLists, progress: dict, current: Pass) -> None:
+    """Start walking ``current``: from its first page, asking only for what changed when it can (``progress``
+    changes in place; the caller saves it)."""
+    since = _since(state, current.fetch, full=progress["full"], incremental=current.incremental)
+    progress.update(open=True, page=None, since=since.isoformat() if since else None, at=timezone.now().isoformat())
+
+
+def _page_done(connection: Connection, state: ConnectionLists, progress: dict, current: Pass, page: Page) -> None:
+    """Store a page of the pass under way and move ``progress`` on (to its next page, or past the pass, marking
+    what a full pass did not see as vanished and setting the pass's cursors). Saves; inside a transaction."""
+    since = progress.get("since")
+    _upsert(connection, page, seen_at=timezone.now())
+    if page.next is not None:
+        progress.update(page=page.next, failures=0)
+        _save_progress(connection, progress)
+        return
+    pass_at = datetime.fromisoformat(progress["at"])
+    if since is None:
+        _vanished(connection, current.gives, pass_at)
+    cursors = dict(state.cursors)
+    for kind in current.gives:
+        cursor = dict(cursors.get(kind.value) or {})
+        cursor["since"] = pass_at.isoformat()
+        if since is None:
+            cursor["full_at"] = pass_at.isoformat()
+        cursors[kind.value] = cursor
+    progress.update(index=progress["index"] + 1, open=False, page=None, since=None, failures=0)
+    ConnectionLists.objects.for_business(connection.business_id).filter(connection=connection).update(
+        cursors=cursors, progress=progress, updated_at=timezone.now()
+    )
+    state.cursors = cursors
 
 
 def _save_progress(connection: Connection, progress: dict) -> None:
@@ -225,3 +236,86 @@ def _fail(connection: Connection, message: str, *, auth: bool = False) -> None:
     ConnectionLists.objects.for_business(connection.business_id).filter(connection=connection).update(
         status=ListSyncStatus.FAILED, error=message[:1000], progress={}, updated_at=timezone.now()
     )
+
+
+# --- providers whose software fetches the work (pull: QuickBooks Desktop's Web Connector) ---------------------------
+# The engine cannot call such a provider: the provider's software asks for the next request when it next runs. So
+# the run stands still until then; its work source asks what page the run wants (lists_page_wanted), hands the
+# request out, and gives the answer back as a Page (lists_page_received), with the same effect as a page fetched in
+# lists_sync_step: upsert, progress, vanished entries at the end of a full pass, the end of the run.
+
+
+@dataclass(frozen=True)
+class WantedPage:
+    """The page a run waits for: of the pass at ``index`` (``source_pass``), its provider token ``page`` (None: the
+    first), asking only for what changed since ``since`` (None: everything)."""
+
+    index: int
+    source_pass: Pass
+    page: str | None
+    since: datetime | None
+
+
+def _passes_of(connection: Connection) -> tuple[Pass, ...]:
+    from integrations.providers import registry
+
+    return tuple(registry.get(connection.provider).list_passes)
+
+
+def lists_page_wanted(*, connection: Connection) -> WantedPage | None:
+    """The page the connection's run waits for (opening its pass when it starts), or None when no run is under way.
+    Locks the run's row until the caller's transaction ends."""
+    passes = _passes_of(connection)
+    with transaction.atomic():
+        state = _state(connection, lock=True)
+        if state.status != ListSyncStatus.SYNCING or not state.progress:
+            return None
+        progress = dict(state.progress)
+        if progress["index"] >= len(passes):
+            _finish(connection)
+            return None
+        current = passes[progress["index"]]
+        if not progress.get("open"):
+            _open_pass(state, progress, current)
+            _save_progress(connection, progress)
+        since = datetime.fromisoformat(progress["since"]) if progress.get("since") else None
+        return WantedPage(index=progress["index"], source_pass=current, page=progress.get("page"), since=since)
+
+
+def lists_page_received(*, connection: Connection, source_pass: Pass, page: Page, asked: str | None = None) -> bool:
+    """Store the provider's answer to the page the run waits for, and move the run on (ending it after the last
+    pass). ``asked`` is the page token the answer is for; an answer to any other page, or to another pass than
+    the one under way (a run started again meanwhile), is dropped: answers False."""
+    passes = _passes_of(connection)
+    with transaction.atomic():
+        state = _state(connection, lock=True)
+        progress = dict(state.progress or {})
+        if state.status != ListSyncStatus.SYNCING or not progress.get("open") or progress["index"] >= len(passes):
+            return False
+        if passes[progress["index"]] != source_pass or progress.get("page") != asked:
+            return False
+        _page_done(connection, state, progress, source_pass, page)
+        if progress["index"] >= len(passes):
+            _finish(connection)
+            events.lists_synced(connection=connection)  # the items coded against these lists are judged again
+    return True
+
+
+def lists_pass_restart(*, connection: Connection, source_pass: Pass) -> None:
+    """Walk the pass under way again from its first page (the provider forgot where it was: QuickBooks' iterators
+    live only as long as its session). What the pass saw so far stays seen."""
+    passes = _passes_of(connection)
+    with transaction.atomic():
+        state = _state(connection, lock=True)
+        progress = dict(state.progress or {})
+        under_way = state.status == ListSyncStatus.SYNCING and progress.get("open")
+        if under_way and progress["index"] < len(passes) and passes[progress["index"]] == source_pass:
+            progress.update(page=None)
+            _save_progress(connection, progress)
+
+
+def lists_sync_failed(*, connection: Connection, message: str) -> None:
+    """The provider refused a list request: the run ends, the lists stay as the last good sync left them."""
+    state = _state(connection)
+    if state.status == ListSyncStatus.SYNCING:
+        _fail(connection, message)

@@ -29,6 +29,8 @@ logger = logging.getLogger(__name__)
 SERVER_VERSION = "1.0.0"
 SESSION_IDLE_TIMEOUT = timedelta(minutes=30)
 QBXML_MAJOR_VERSION_NEEDED = 13
+# "QuickBooks found an error when parsing the provided XML text stream": that request's fault, not the session's.
+PARSE_ERROR_HRESULT = "0X80040400"
 
 # authenticate()'s second string, as the Web Connector reads it.
 WORK_WAITING = ""  # use the company file open in QuickBooks
@@ -124,7 +126,13 @@ def web_connector_send_request(
 
 
 def web_connector_receive_response(*, ticket: str, response: str, hresult: str = "", message: str = "") -> int:
-    """Hand QuickBooks' answer to the work source: percent done (100: nothing left), or -1 on error."""
+    """Hand QuickBooks' answer to the work source: percent done (100: nothing left), or -1 when the session cannot
+    go on (then ``getLastError`` says why and the Web Connector ends the run).
+
+    A request QuickBooks refused (a status code in its answer) or could not parse (HRESULT ``0x80040400``) is a
+    failure of the work it was for, which its source records; the session carries on with the next request. Any
+    other HRESULT says QuickBooks cannot work now: the run ends and the request goes again at the next run.
+    """
     with transaction.atomic():
         session = _open_session(ticket, for_update=True)
         if session is None:
@@ -136,9 +144,16 @@ def web_connector_receive_response(*, ticket: str, response: str, hresult: str =
             error = CONNECTION_INACTIVE
         elif not request_key:
             error = "QuickBooks sent a response, but no request was waiting for one."
+        elif hresult and hresult.strip().upper() == PARSE_ERROR_HRESULT:
+            # QuickBooks could not read that one request: its work failed, the session goes on.
+            source.request_failed(
+                connection, request_key, f"QuickBooks could not read the request ({hresult}): {message}"
+            )
+            error = None
         elif hresult:
+            # QuickBooks itself is in no state to work (closed, busy, a dialog open…): the request waits for the next
+            # run (its source hands it out again), and the Web Connector shows why this one stopped.
             error = f"QuickBooks could not process the request ({hresult}): {message}".strip()
-            source.request_failed(connection, request_key, error)
         else:
             error = source.apply_response(connection, request_key, response or "")
         if error:

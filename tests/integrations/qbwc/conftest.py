@@ -13,7 +13,7 @@ URL = "/qbwc/"
 
 
 class ListWork:
-    """A work source as publishing will be one: a queue per connection, results recorded by key.
+    """A work source as publishing is one: a queue per connection, results (refusals too) recorded by key.
 
     A request stays queued until its response is applied (at least once), and every call records
     which connection asked, so that tests can prove no other business's work was touched.
@@ -44,8 +44,8 @@ class ListWork:
         if result["statusCode"] == 0:
             self.txn_ids[request_key] = result["TxnID"]
             return None
-        self.errors[request_key] = result["statusMessage"]
-        return result["statusMessage"]
+        self.errors[request_key] = result["statusMessage"]  # the work's own failure: the session goes on
+        return None
 
     def request_failed(self, connection, request_key, error):
         self.calls.append(("request_failed", connection.id, request_key))

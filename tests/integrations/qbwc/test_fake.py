@@ -2,9 +2,15 @@
 
 import pytest
 
+from integrations.lists.models import ListKind
+from integrations.providers.quickbooks_desktop.lists import list_request
 from integrations.providers.quickbooks_desktop.qbxml import (
+    CHECK,
+    CREDIT_CARD_CHARGE,
+    ExpenseLine,
     bill_add_rq,
     bill_query_rq,
+    expense_txn_add_rq,
     invoice_add_rq,
     parse_response,
     vendor_add_rq,
@@ -99,3 +105,70 @@ def test_fail_next():
     with pytest.raises(QuickBooksError):
         qb.process(a_bill())
     assert answer(qb, a_bill())["statusCode"] == 0
+
+
+def a_cheque(ref="1234", account="Checking", txn=CHECK, **fields):
+    return expense_txn_add_rq(
+        txn,
+        entity_name="Acme",
+        account=account,
+        txn_date="2026-03-01",
+        ref_number=ref,
+        lines=[ExpenseLine(fields.pop("line_account", "Office Supplies"), "12.00")],
+        **fields,
+    )
+
+
+def test_a_cheque_with_its_date_before_its_number_cannot_be_parsed():
+    qb = FakeQuickBooks(vendors=["Acme"])
+    good = a_cheque()
+    assert answer(qb, good)["statusCode"] == 0 and len(qb.checks) == 1
+    swapped = good.replace("<RefNumber>1234</RefNumber>\n", "").replace(
+        "</TxnDate>", "</TxnDate>\n      <RefNumber>1234</RefNumber>"
+    )
+    with pytest.raises(QuickBooksError):
+        qb.process(swapped)
+
+
+@pytest.mark.parametrize(("request_", "limit"), [("check", 11), ("charge", 11), ("bill", 20)])
+def test_ref_numbers_longer_than_the_transaction_takes_are_3070(request_, limit):
+    qb = FakeQuickBooks(vendors=["Acme"])
+    xml = {
+        "check": a_cheque(ref="1" * limit),
+        "charge": a_cheque(ref="1" * limit, account="Visa", txn=CREDIT_CARD_CHARGE),
+        "bill": a_bill(ref="1" * limit),
+    }[request_]
+    assert answer(qb, xml)["statusCode"] == 0
+    too_long = xml.replace("1" * limit, "1" * (limit + 1))
+    assert answer(qb, too_long)["statusCode"] == 3070
+
+
+def test_accounts_are_found_by_full_name_only_and_must_be_active_and_of_the_right_type():
+    qb = FakeQuickBooks(vendors=["Acme"])
+    assert answer(qb, a_bill(account="utilities:electricity"))["statusCode"] == 0, "names match without regard to case"
+    for name in ("Electricity", "7110", "Equipment Rental", "Accounts Payable"):
+        assert answer(qb, a_bill(account=name))["statusCode"] == 3140, name
+    assert answer(qb, a_cheque(account="Visa"))["statusCode"] == 3140, "a cheque is paid from a bank account"
+
+
+def test_the_us_edition_has_no_sales_tax_code_on_an_expense_line():
+    line = [ExpenseLine("Office Supplies", "12.00", sales_tax_code="Tax")]
+    with pytest.raises(QuickBooksError):
+        FakeQuickBooks(vendors=["Acme"]).process(bill_add_rq(vendor_name="Acme", txn_date="2026-03-01", lines=line))
+    uk = FakeQuickBooks(vendors=["Acme"], country="UK")
+    uk_line = [ExpenseLine("Office Supplies", "12.00", sales_tax_code="S")]
+    assert answer(uk, bill_add_rq(vendor_name="Acme", txn_date="2026-03-01", lines=uk_line))["statusCode"] == 0
+    wrong = [ExpenseLine("Office Supplies", "12.00", sales_tax_code="Tax")]
+    assert answer(uk, bill_add_rq(vendor_name="Acme", txn_date="2026-03-01", lines=wrong))["statusCode"] == 3140
+
+
+def test_iterators_live_as_long_as_the_session():
+    qb = FakeQuickBooks(customers=[f"C{n:03}" for n in range(5)])
+    page = parse_response(qb.process(list_request(ListKind.CONTACTS, page="1:", since=None)))[0]
+    assert page["iteratorRemainingCount"] == 0 and len(page["rets"]) == 5
+    qb = FakeQuickBooks(customers=[f"C{n:03}" for n in range(150)])
+    first = parse_response(qb.process(list_request(ListKind.CONTACTS, page="1:", since=None)))[0]
+    assert (len(first["rets"]), first["iteratorRemainingCount"]) == (100, 50)
+    token = f"1:{first['iteratorID']}"
+    qb.end_session()
+    assert parse_response(qb.process(list_request(ListKind.CONTACTS, page=token, since=None)))[0]["statusCode"] == 3391

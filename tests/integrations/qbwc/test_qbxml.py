@@ -1,18 +1,28 @@
 """qbXML builders: schema order, escaping, field lengths, amounts; and reading responses."""
 
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
 from lxml import etree
 
+from integrations.lists.models import ListKind
+from integrations.lists.source import Page
+from integrations.providers.quickbooks_desktop.lists import IteratorLost, ListRefused, list_request, read_list_response
 from integrations.providers.quickbooks_desktop.qbxml import (
+    BILL,
+    CHECK,
+    CREDIT_CARD_CHARGE,
+    ExpenseLine,
     QBXMLError,
     bill_add_rq,
     bill_query_rq,
+    expense_txn_add_rq,
     format_amount,
+    full_name,
     invoice_add_rq,
     parse_response,
+    txn_query_rq,
     vendor_add_rq,
     vendor_query_rq,
 )
@@ -214,3 +224,101 @@ def test_parse_response_reads_each_response():
 def test_parse_response_refuses_what_it_cannot_read(xml):
     with pytest.raises(QBXMLError):
         parse_response(xml)
+
+
+# --- cheques, credit card charges, look-ups ---------------------------------------------------------------------
+
+
+def test_a_cheque_has_its_number_before_its_date_and_a_charge_after():
+    common = {
+        "entity_name": "Paper Co",
+        "account": "Checking",
+        "txn_date": "2026-03-01",
+        "ref_number": "RCPT-2026-000123",
+        "memo": "Dext 1",
+        "lines": [ExpenseLine("Utilities:Electricity", "12.5", "Power")],
+    }
+    check = parse(expense_txn_add_rq(CHECK, **common)).find("CheckAdd")
+    assert children(check) == ["AccountRef", "PayeeEntityRef", "RefNumber", "TxnDate", "Memo", "ExpenseLineAdd"]
+    assert check.findtext("RefNumber") == "RCPT-2026-0"
+    charge = parse(expense_txn_add_rq(CREDIT_CARD_CHARGE, **{**common, "account": "Visa"})).find("CreditCardChargeAdd")
+    assert children(charge) == ["AccountRef", "PayeeEntityRef", "TxnDate", "RefNumber", "Memo", "ExpenseLineAdd"]
+    assert (charge.findtext("AccountRef/FullName"), charge.findtext("RefNumber")) == ("Visa", "RCPT-2026-0")
+    assert charge.findtext("ExpenseLineAdd/AccountRef/FullName") == "Utilities:Electricity"
+
+
+def test_a_tax_code_goes_on_the_line_and_the_total_is_tax_included():
+    add = parse(a_bill(lines=[ExpenseLine("Office Supplies", "120", "", sales_tax_code="S")], tax_included=True))
+    bill = add.find("BillAdd")
+    assert children(bill) == ["VendorRef", "TxnDate", "DueDate", "RefNumber", "Memo", "IsTaxIncluded", "ExpenseLineAdd"]
+    assert children(bill.find("ExpenseLineAdd")) == ["AccountRef", "Amount", "SalesTaxCodeRef"]
+
+
+def test_full_names_are_never_cut():
+    with pytest.raises(ValueError, match="longer than"):
+        a_bill(lines=[("A" * 160, "1", "")])
+    assert full_name("Utilities:Electricity ") == "Utilities:Electricity"
+
+
+def test_look_ups_by_ref_number_cut_as_sent_or_by_date():
+    rq = parse(txn_query_rq(CHECK, entity_name="Paper Co", ref_number="RCPT-2026-000123"))
+    assert (rq.tag, children(rq)) == ("CheckQueryRq", ["EntityFilter", "RefNumberRangeFilter"])
+    assert {e.text for e in rq.find("RefNumberRangeFilter")} == {"RCPT-2026-0"}
+    rq = parse(txn_query_rq(BILL, entity_name="Paper Co", txn_date=date(2026, 3, 1)))
+    assert children(rq) == ["TxnDateRangeFilter", "EntityFilter"]
+    assert [e.text for e in rq.find("TxnDateRangeFilter")] == ["2026-03-01", "2026-03-01"]
+
+
+def test_request_ids_are_fifty_characters_at_most():
+    assert len(parse(vendor_query_rq("Acme", request_id="x" * 80)).get("requestID")) == 50
+
+
+# --- lists ------------------------------------------------------------------------------------------------------
+
+
+def test_list_queries_take_an_iterator_only_where_qbxml_has_one():
+    accounts = parse(list_request(ListKind.ACCOUNTS, page=None, since=None))
+    assert (accounts.tag, dict(accounts.attrib), children(accounts)) == (
+        "AccountQueryRq",
+        {"requestID": "1"},
+        ["ActiveStatus"],
+    )
+    vendors = parse(list_request(ListKind.CONTACTS, page=None, since=datetime(2026, 3, 1, 12, 30, tzinfo=UTC)))
+    assert (vendors.tag, vendors.get("iterator"), vendors.get("iteratorID")) == ("VendorQueryRq", "Start", None)
+    assert children(vendors) == ["MaxReturned", "ActiveStatus", "FromModifiedDate"]
+    assert vendors.findtext("FromModifiedDate") == "2026-03-01T12:30:00+00:00"
+    more = parse(list_request(ListKind.CONTACTS, page="1:{abc}", since=None))
+    assert (more.tag, more.get("iterator"), more.get("iteratorID")) == ("CustomerQueryRq", "Continue", "{abc}")
+
+
+def _rs(tag, inner="", **attributes):
+    attrs = {"requestID": "1", "statusCode": "0", "statusSeverity": "Info", "statusMessage": "Status OK"} | attributes
+    text = " ".join(f'{k}="{v}"' for k, v in attrs.items())
+    return f'<?xml version="1.0" ?><QBXML><QBXMLMsgsRs><{tag} {text}>{inner}</{tag}></QBXMLMsgsRs></QBXML>'
+
+
+def test_list_answers_give_the_next_page_then_the_next_query_then_the_end():
+    vendor = "<VendorRet><ListID>80000001-1</ListID><Name>Paper Co</Name><IsActive>true</IsActive></VendorRet>"
+    page = read_list_response(
+        ListKind.CONTACTS,
+        page=None,
+        response=_rs("VendorQueryRs", vendor, iteratorRemainingCount="3", iteratorID="{it}"),
+    )
+    assert page.next == "0:{it}" and [(e.name, e.kind_detail) for e in page.entries] == [("Paper Co", "supplier")]
+    last = read_list_response(
+        ListKind.CONTACTS, page="0:{it}", response=_rs("VendorQueryRs", iteratorRemainingCount="0", iteratorID="{it}")
+    )
+    assert last.next == "1:"
+    none = _rs("CustomerQueryRs", statusCode="1", statusSeverity="Warn", statusMessage="No match")
+    assert read_list_response(ListKind.CONTACTS, page="1:", response=none) == Page(entries=[], next=None)
+
+
+def test_list_refusals_and_a_forgotten_iterator():
+    forgotten = _rs("VendorQueryRs", statusCode="3391", statusSeverity="Error", statusMessage="not valid")
+    with pytest.raises(IteratorLost):
+        read_list_response(ListKind.CONTACTS, page="0:{it}", response=forgotten)
+    refused = _rs("AccountQueryRs", statusCode="3250", statusSeverity="Error", statusMessage="Not enabled.")
+    with pytest.raises(ListRefused, match=r"Not enabled. \(3250\)"):
+        read_list_response(ListKind.ACCOUNTS, page=None, response=refused)
+    with pytest.raises(QBXMLError):
+        read_list_response(ListKind.ACCOUNTS, page=None, response=_rs("VendorQueryRs"))

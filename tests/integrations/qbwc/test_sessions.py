@@ -50,7 +50,7 @@ def test_a_session_publishes_two_bills_and_stores_their_txn_ids(connector, qbd_a
     assert session.company_file == qb.company_file
 
 
-def test_status_3140_stops_the_session_and_get_last_error_says_why(connector, qbd_a, work):
+def test_status_3140_fails_that_document_only_and_the_session_goes_on(connector, qbd_a, work):
     connection, password = qbd_a
     work.add(connection, "job-1", bill("INV-1"))
     work.add(connection, "job-2", bill("INV-2", account="No Such Account"))
@@ -59,14 +59,10 @@ def test_status_3140_stops_the_session_and_get_last_error_says_why(connector, qb
 
     run = connector(connection, password, quickbooks=qb).run()
 
-    assert run.percents == [33, -1]
-    assert 'invalid reference to QuickBooks Account "No Such Account"' in run.last_error
-    assert work.txn_ids == {"job-1": qb.bills[0].txn_id}
-    assert work.errors["job-2"] == run.last_error
-    assert run.close_message == "OK"
-    # The next scheduled run carries on with what is left.
-    run = connector(connection, password, quickbooks=qb).run()
-    assert run.percents == [100]
+    assert run.percents == [33, 66, 100], "a document's refusal never answers negative"
+    assert run.errors == [] and run.close_message == "OK"
+    assert 'invalid reference to QuickBooks Account "No Such Account"' in work.errors["job-2"]
+    assert work.txn_ids == {"job-1": qb.bills[0].txn_id, "job-3": qb.bills[1].txn_id}
     assert [b.ref_number for b in qb.bills] == ["INV-1", "INV-3"]
 
 
@@ -76,15 +72,30 @@ def test_a_request_quickbooks_cannot_parse_fails_that_work_item(connector, qbd_a
     out_of_order = bill("INV-2").replace("<RefNumber>INV-2</RefNumber>\n", "")
     out_of_order = out_of_order.replace("<BillAdd>", "<BillAdd>\n      <RefNumber>INV-2</RefNumber>")
     work.add(connection, "job-2", out_of_order)
+    work.add(connection, "job-3", bill("INV-3"))
     qb = FakeQuickBooks(vendors=["Acme Supplies"])
 
     run = connector(connection, password, quickbooks=qb).run()
 
-    assert run.percents == [50, -1]
+    assert run.percents == [33, 66, 100]
     assert run.exchanges[1].hresult == "0x80040400"
-    assert "0x80040400" in run.last_error
+    assert run.errors == []
     assert "0x80040400" in work.errors["job-2"]
-    assert len(qb.bills) == 1
+    assert [b.ref_number for b in qb.bills] == ["INV-1", "INV-3"]
+
+
+def test_quickbooks_busy_ends_the_run_and_the_request_goes_again_next_time(connector, qbd_a, work):
+    connection, password = qbd_a
+    work.add(connection, "job-1", bill("INV-1"))
+    qb = FakeQuickBooks(vendors=["Acme Supplies"])
+    qb.fail_next("0x80040410", "The company file is open in another mode.")
+
+    run = connector(connection, password, quickbooks=qb).run()
+
+    assert run.percents == [-1] and "0x80040410" in run.last_error
+    assert work.errors == {} and qb.bills == []
+    run = connector(connection, password, quickbooks=qb).run()
+    assert run.percents == [100] and [b.ref_number for b in qb.bills] == ["INV-1"]
 
 
 def test_nothing_queued_ends_the_run_after_authenticate(connector, qbd_a, work, business_a):

@@ -225,7 +225,7 @@ def test_send_request_hands_out_the_next_qbxml_and_remembers_its_key(soap, qbd_a
     ticket = sign_in(soap, connection, password)
     assert send(soap, ticket) == bill("INV-1")
     session = WebConnectorSession.objects.for_business(business_a).get(ticket=ticket)
-    assert session.pending_request_key == "job-1"
+    assert session.pending_request_key == "work:job-1", "the key of the source that handed it out, and its own"
     assert session.company_file == r"C:\Company.qbw"
 
 
@@ -252,15 +252,29 @@ def test_receive_response_without_a_pending_request_is_an_error(soap, qbd_a, wor
     assert work.txn_ids == {}
 
 
-def test_hresult_tells_the_work_source_the_request_failed(soap, qbd_a, work):
+def test_a_request_quickbooks_could_not_parse_fails_that_work_and_the_session_goes_on(soap, qbd_a, work):
+    connection, password = qbd_a
+    work.add(connection, "job-1", bill())
+    work.add(connection, "job-2", bill("INV-2"))
+    ticket = sign_in(soap, connection, password)
+    send(soap, ticket)
+    percent = soap("receiveResponseXML", ticket=ticket, response="", hresult="0x80040400", message="Parse error.")
+    assert percent == 50
+    assert "0x80040400" in work.errors["job-1"]
+    assert soap("getLastError", ticket=ticket) == ""
+    assert send(soap, ticket) == bill("INV-2")
+
+
+def test_quickbooks_unable_to_work_ends_the_run_and_keeps_the_work_for_the_next(soap, qbd_a, work):
+    """Any other HRESULT is QuickBooks' state, not the request's: nothing fails, the Web Connector is told why."""
     connection, password = qbd_a
     work.add(connection, "job-1", bill())
     ticket = sign_in(soap, connection, password)
     send(soap, ticket)
-    percent = soap("receiveResponseXML", ticket=ticket, response="", hresult="0x80040400", message="Parse error.")
-    assert percent == -1
-    assert "0x80040400" in soap("getLastError", ticket=ticket)
-    assert "0x80040400" in work.errors["job-1"]
+    busy = "A QuickBooks dialog is open; close it and try again."
+    assert soap("receiveResponseXML", ticket=ticket, response="", hresult="0x80040416", message=busy) == -1
+    assert "0x80040416" in soap("getLastError", ticket=ticket)
+    assert work.errors == {} and work.remaining(connection) == 1
 
 
 def test_connection_error_answers_done_and_get_last_error_says_why(soap, qbd_a, work):
