@@ -43,6 +43,13 @@ class CodingContext:
     names: dict = field(default_factory=dict)  # coding connection id → name
     keeps: dict = field(default_factory=dict)  # coding connection id → the ListKinds its ledger keeps
     not_synced: set = field(default_factory=set)
+    sales_by_products: set = field(default_factory=set)  # coding connections whose sales lines name a product
+
+    def kind_for(self, f: spec.Field, item_kind: str, coder) -> ListKind:
+        """The list a coded field of an item of ``item_kind`` comes from in ``coder``'s ledger."""
+        if f.coding is ListKind.ACCOUNTS and item_kind == ItemKind.SALES and coder in self.sales_by_products:
+            return ListKind.PRODUCTS
+        return f.coding
 
     def keeping(self, kind: ListKind) -> list:
         return [coder for coder, kinds in self.keeps.items() if kind in kinds]
@@ -53,6 +60,7 @@ class CodingContext:
             "conn_ids": ids,
             "coding_ids": [self.coding_of[i] for i in ids],
             **{f"keeps_{f.name}": self.keeping(f.coding) for f in spec.CODED},
+            "sales_by_products": list(self.sales_by_products),
         }
 
 
@@ -72,6 +80,8 @@ def coding_context(business) -> CodingContext:
         context.coding_of[connection.pk] = coder.pk
         context.names[coder.pk] = coder.name
         context.keeps[coder.pk] = set(coder_provider.list_kinds)
+        if coder_provider.sales_category_list == ListKind.PRODUCTS:
+            context.sales_by_products.add(coder.pk)
     synced = set(
         ConnectionLists.objects.for_business(business)
         .filter(connection_id__in=set(context.coding_of.values()), synced_at__isnull=False)
@@ -87,11 +97,17 @@ def coding_context(business) -> CodingContext:
 def _new_entry(f: spec.Field) -> str:
     """The entry a coded field ends with, for one item (alias i), its current entry (alias e_<name>) and its
     ledger's id (m.coding_id)."""
-    cur, kind = f"e_{f.name}", f.coding.value
+    cur = f"e_{f.name}"
+    kind = f"'{f.coding.value}'"
+    if f.coding is ListKind.ACCOUNTS:  # a sale to a ledger whose invoice lines name products: from its products
+        kind = (
+            f"(CASE WHEN i.kind = '{ItemKind.SALES.value}' AND m.coding_id = ANY(%(sales_by_products)s) "
+            f"THEN '{ListKind.PRODUCTS.value}' ELSE '{f.coding.value}' END)"
+        )
     # Names from the field specification, values as parameters (S608: no input is formatted in).
     pick = (
         "SELECT x.id FROM integrations_listentry x WHERE x.business_id = %(business)s "  # noqa: S608
-        f"AND x.connection_id = m.coding_id AND x.kind = '{kind}' AND x.active AND "
+        f"AND x.connection_id = m.coding_id AND x.kind = {kind} AND x.active AND "
     )
     carried = (
         f"({pick}(({cur}.code <> '' AND lower(x.code) = lower({cur}.code)) OR lower(x.name) = lower({cur}.name)) "
@@ -105,7 +121,7 @@ def _new_entry(f: spec.Field) -> str:
     )
     return (
         f"CASE WHEN m.coding_id IS NULL THEN i.{f.entry_column} "
-        f"WHEN {cur}.connection_id = m.coding_id THEN i.{f.entry_column} "
+        f"WHEN {cur}.connection_id = m.coding_id AND {cur}.kind = {kind} THEN i.{f.entry_column} "
         f"WHEN i.{f.entry_column} IS NOT NULL THEN {carried} "
         f"WHEN {text} <> '' THEN {matched} ELSE NULL END"
     )
@@ -277,7 +293,7 @@ def item_problems(item: Item, context: CodingContext) -> list[dict]:
             continue
         ledger = context.names.get(coder, "the integration")
         article = "an" if what[0] in "aeiou" else "a"
-        if entry is None or entry.connection_id != coder:
+        if entry is None or entry.connection_id != coder or entry.kind != context.kind_for(f, item.kind, coder):
             if coder in context.not_synced:
                 detail = f"{ledger}'s lists are still syncing; the {what} can be chosen once they are in."
             elif words:

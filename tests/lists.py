@@ -11,7 +11,7 @@ from django.utils import timezone
 from integrations.lists.models import ConnectionLists, ListEntry, ListKind, ListSyncStatus
 from integrations.lists.sync import list_counts
 
-A, T, P = ListKind.ACCOUNTS, ListKind.TAX_RATES, ListKind.PAYMENT_ACCOUNTS
+A, T, P, S = ListKind.ACCOUNTS, ListKind.TAX_RATES, ListKind.PAYMENT_ACCOUNTS, ListKind.PRODUCTS
 
 # (kind, code, name, type, usage, rate, active)
 STANDARD = [
@@ -38,6 +38,8 @@ STANDARD = [
     (P, "", "Business Bank Account", "BANK", "", None, True),
     (P, "", "Company card", "CREDITCARD", "", None, True),
     (P, "", "Card", "CREDITCARD", "", None, True),
+    (S, "", "Services", "Service", "sales", None, True),
+    (S, "", "Consulting", "Service", "sales", None, True),
 ]
 
 

@@ -165,6 +165,9 @@ class Provider(ABC):
     lists_from_main: ClassVar[bool] = False
     # What the Connections page says under a connection of this provider (how its documents travel, say).
     connection_note: ClassVar[str] = ""
+    # The list a sales item's category comes from: the chart of accounts (an income account), or the ledger's
+    # products and services where its invoice lines name an item, not an account (QuickBooks Desktop).
+    sales_category_list: ClassVar[str] = "accounts"
     # The largest attachment the provider takes (0: no known limit); a larger file is refused before publishing.
     max_attachment_bytes: ClassVar[int] = 0
 

@@ -12,6 +12,7 @@ from django.db import transaction
 from accounts.audit import audit_record
 from accounts.models import Business, User
 from dext_connections.errors import ApplicationError, Conflict
+from integrations.lists.models import ListKind
 from integrations.models import LIVE_STATUSES, Connection, ProviderKind
 from publishing import fields as spec
 from publishing.applying import items_apply_rule
@@ -54,7 +55,13 @@ def _coding_from_ids(business: Business, item: Item, values: dict) -> dict:
             setattr(item, f.entry_field, None)
             setattr(item, name, "")
             continue
-        entry = entry_for(business=business, entry_id=raw, kind=f.coding)
+        # A sale's category may be a product (a ledger whose invoice lines name one); its own ledger is checked below.
+        kinds = (
+            (f.coding, ListKind.PRODUCTS)
+            if f.coding is ListKind.ACCOUNTS and item.kind == ItemKind.SALES
+            else (f.coding,)
+        )
+        entry = next((e for k in kinds if (e := entry_for(business=business, entry_id=raw, kind=k))), None)
         if entry is None:
             raise _invalid_reference(api_name, f"That is not an entry of a {f.coding.label.lower()} list.")
         setattr(item, f.entry_field, entry)

@@ -12,7 +12,7 @@ from accounts.mixins import BusinessViewMixin
 from accounts.permissions import Action
 from dext_connections.errors import ApplicationError
 from dext_connections.htmx import announce
-from integrations.lists.models import ListEntry
+from integrations.lists.models import ListEntry, ListKind
 from integrations.lists.selectors import list_entries
 from integrations.models import LIVE_STATUSES, Connection
 from publishing import fields as spec
@@ -28,15 +28,18 @@ def usage_for(kind: str) -> str:
     return "sales" if kind == ItemKind.SALES else "purchases"
 
 
-def picker_options(*, connection: Connection, field: spec.Field, q: str = "", selected=None, usage: str = "") -> list:
+def picker_options(
+    *, connection: Connection, field: spec.Field, q: str = "", selected=None, usage: str = "", kind=None
+) -> list:
     """(value, label, selected) for a picker's select: "Not set", the current entry (kept in view whatever the
-    search), then the active entries matching ``q``."""
-    rows = list(list_entries(connection=connection, kind=field.coding, q=q, active=True, usage=usage)[:PICKER_OPTIONS])
+    search), then the active entries matching ``q`` (of ``kind``, by default the field's list)."""
+    kind = kind or field.coding
+    rows = list(list_entries(connection=connection, kind=kind, q=q, active=True, usage=usage)[:PICKER_OPTIONS])
     current = None
     if selected:
         current = (
             ListEntry.objects.for_business(connection.business_id)
-            .filter(connection=connection, kind=field.coding)
+            .filter(connection=connection, kind=kind)
             .by_id(selected)
         )
     options = [("", "Not set", current is None)]
@@ -46,9 +49,12 @@ def picker_options(*, connection: Connection, field: spec.Field, q: str = "", se
     return options
 
 
-def picker(*, business, connection: Connection, field: spec.Field, entry, usage: str, prefix: str = "") -> dict:
+def picker(
+    *, business, connection: Connection, field: spec.Field, entry, usage: str, prefix: str = "", kind=None
+) -> dict:
     """What templates/publishing/_picker.html needs for one coded field of one form."""
     api_name = spec.API_ID[field.name]
+    kind = kind or field.coding
     return {
         "field": field,
         "label": field.label,
@@ -56,14 +62,14 @@ def picker(*, business, connection: Connection, field: spec.Field, entry, usage:
         "id": f"{prefix}id_{api_name}",
         "search_id": f"{prefix}id_{field.name}_search",
         "ledger": connection.name,
-        "what": field.coding.label.lower(),
+        "what": kind.label.lower(),
         "url": reverse(
             "coding_options",
             kwargs={"business_id": business.id, "connection_id": connection.pk, "field": field.name},
         )
-        + f"?usage={usage}",
+        + f"?usage={usage}&list={kind.value}",
         "options": picker_options(
-            connection=connection, field=field, selected=entry.pk if entry else None, usage=usage
+            connection=connection, field=field, selected=entry.pk if entry else None, usage=usage, kind=kind
         ),
     }
 
@@ -83,6 +89,7 @@ def item_pickers(business, item, context=None) -> dict:
             field=f,
             entry=getattr(item, f.entry_field),
             usage=usage_for(item.kind),
+            kind=context.kind_for(f, item.kind, coder),
         )
         for f in spec.CODED
         if f.coding in context.keeps.get(coder, ())
@@ -105,6 +112,8 @@ class CodingOptionsView(BusinessViewMixin, View):
             q=request.GET.get("q", "")[:100],
             selected=request.GET.get(spec.API_ID[f.name]) or None,
             usage=request.GET.get("usage", "") if request.GET.get("usage") in ("sales", "purchases") else "",
+            # Only the field's own list, or products for a category (a ledger whose sales lines name products).
+            kind=ListKind.PRODUCTS if f.coding is ListKind.ACCOUNTS and request.GET.get("list") == "products" else None,
         )
         return render(request, "publishing/_picker_options.html", {"options": options})
 

@@ -267,3 +267,30 @@ def test_the_item_json_carries_its_coding_and_its_problems(world, ledgers, api_a
     assert [p["field"] for p in later["problems"]] == ["category", "tax_rate"]
     listed = client.get(f"{url}?state=to_review").json()["results"]
     assert listed[0]["problems"] == later["problems"]
+
+
+def test_a_sale_to_a_ledger_whose_invoice_lines_name_products_is_coded_from_its_products(world, connect):
+    """QuickBooks Desktop's invoice lines name an item, never an account: a sale's category comes from its products."""
+    qbd = connect(world.a, "quickbooks_desktop")
+    sale = item_create(
+        business=world.a,
+        actor=None,
+        kind="sales",
+        contact_name="Bluebell",
+        date="2026-11-02",
+        total="9",
+        category="Services",
+    )
+    assert sale.state == ItemState.READY and sale.category_entry == entry(qbd, ListKind.PRODUCTS, "Services")
+    by_account = item_create(
+        business=world.a,
+        actor=None,
+        kind="sales",
+        contact_name="Bluebell",
+        date="2026-11-02",
+        total="9",
+        category="200 Sales",
+    )
+    assert by_account.state == ItemState.TO_REVIEW, "an account is no invoice line's item there"
+    [problem] = item_problems(by_account, coding_context(world.a))
+    assert problem["field"] == "category" and "QuickBooks Desktop" in problem["detail"]

@@ -12,6 +12,7 @@ class QuickBooksDesktop(Provider):
     kind = "main"
     auth = AuthKind.WEB_CONNECTOR
     item_kinds = (ItemKind.COST, ItemKind.SALES)
+    sales_category_list = "products"  # an invoice line names an item (a product or service), never an account
     supports_auto_publish = False  # the customer's PC must be on: publishing waits for its Web Connector
     delivery = Delivery.PULL
     pull_label = "Waiting for QuickBooks Desktop"
