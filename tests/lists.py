@@ -44,7 +44,11 @@ STANDARD = [
 
 
 def seed_lists(connection, rows=STANDARD) -> None:
-    """Store ``rows`` as the connection's lists, and its sync as finished."""
+    """Store ``rows`` of the lists the connection's provider keeps as its lists, and its sync as finished."""
+    from integrations.providers import registry
+
+    kept = set(registry.get(connection.provider).list_kinds)
+    rows = [row for row in rows if row[0] in kept]
     now = timezone.now()
     ListEntry.objects.bulk_create(
         [
