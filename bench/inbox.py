@@ -24,7 +24,7 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dext_connections.settings")
 os.environ.setdefault("DJANGO_ENV", "test")
 
-BENCH_DB = "dext_bench"
+BENCH_DB = os.environ.get("BENCH_DATABASE", "dext_bench")  # another name lets two checkouts bench side by side
 BIG_ITEMS = 100_000
 SMALL_BUSINESSES = 50
 SMALL_ITEMS = 1_000

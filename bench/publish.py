@@ -32,8 +32,9 @@ from urllib.parse import urlsplit, urlunsplit
 from celery import shared_task
 
 ROOT = Path(__file__).resolve().parents[1]
-BENCH_DB = "dext_bench_publish"
-BENCH_REDIS_DB = 8
+# BENCH_DATABASE / BENCH_REDIS_DB let two checkouts bench on one machine without emptying each other's data.
+BENCH_DB = os.environ.get("BENCH_DATABASE", "dext_bench_publish")
+BENCH_REDIS_DB = int(os.environ.get("BENCH_REDIS_DB", "8"))
 NOOP_COUNTER = "bench:noop:done"
 
 # provider → (items, businesses): every business has its own organisation in the sandbox (Xero allows
