@@ -89,7 +89,7 @@ INSERT INTO publishing_item (
     id, business_id, kind, state, supplier_id, customer_id, date, due_date, invoice_number, currency, total, tax,
     category, tax_rate, payment_method, paid, description, attachment, publish_as, integration_id,
     integration_source, last_publish_error, last_publish_error_kind, external_id, external_url, publish_attempts,
-    created_at, updated_at)
+    attachment_status, attachment_error, created_at, updated_at)
 SELECT gen_random_uuid(), %(b)s, k.kind, st.state,
        CASE WHEN k.kind <> 'sales' THEN s.ids[1 + g %% array_length(s.ids, 1)] END,
        CASE WHEN k.kind = 'sales' THEN c.ids[1 + g %% array_length(c.ids, 1)] END,
@@ -103,7 +103,7 @@ SELECT gen_random_uuid(), %(b)s, k.kind, st.state,
        CASE WHEN k.kind = 'sales' THEN 'main_only' ELSE 'default' END,
        CASE WHEN g %% 97 = 0 THEN 'The provider refused the document: account code archived' END,
        CASE WHEN g %% 97 = 0 THEN 'validation' ELSE '' END,
-       CASE WHEN st.state = 'published' THEN 'EXT-' || g ELSE '' END, '', 0,
+       CASE WHEN st.state = 'published' THEN 'EXT-' || g ELSE '' END, '', 0, '', '',
        now() - (g || ' minutes')::interval, now()
 FROM generate_series(1, %(n)s) g, s, c,
      LATERAL (SELECT CASE WHEN %(big)s THEN (CASE WHEN g %% 10 = 1 THEN 'expense_claim' ELSE 'cost' END)
