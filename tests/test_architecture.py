@@ -414,6 +414,73 @@ def key_literals(source: Source) -> list[str]:
     return out
 
 
+# ---------------------------------------------------------------- errors by type
+
+PROVIDER_ERRORS = {
+    "ProviderError",
+    "AuthError",
+    "CredentialsRefused",
+    "RateLimited",
+    "OwnLimitReached",
+    "ProviderRateLimited",
+    "TransientError",
+    "ValidationError",
+}
+# Where provider errors are made and translated among themselves: the providers' packages and their imitation.
+ERRORS_MADE_IN = ("integrations/providers/", "integrations/sandbox/")
+
+
+def _names(node: ast.expr | None) -> set[str]:
+    if node is None:
+        return set()
+    if isinstance(node, ast.Tuple):
+        return set().union(*(_names(e) for e in node.elts))
+    return {node.id} if isinstance(node, ast.Name) else {node.attr} if isinstance(node, ast.Attribute) else set()
+
+
+def error_mapping_violations(source: Source) -> list[str]:
+    """A handler of a provider error that raises something must raise ``application_error(provider, exc)``:
+    the one mapping (integrations/providers/errors.py), not a code and sentence of its own."""
+    if source.path.startswith(ERRORS_MADE_IN):
+        return []
+    out = []
+    for handler in ast.walk(source.tree()):
+        if not (isinstance(handler, ast.ExceptHandler) and _names(handler.type) & PROVIDER_ERRORS):
+            continue
+        for node in ast.walk(handler):
+            if isinstance(node, ast.Raise) and node.exc is not None:
+                made = node.exc.func if isinstance(node.exc, ast.Call) else node.exc
+                if _names(made) != {"application_error"}:
+                    out.append(f"{source.path}:{node.lineno} maps a provider error itself ({ast.unparse(node.exc)})")
+    return out
+
+
+def message_decisions(source: Source) -> list[str]:
+    """Comparisons on an error's words (``"limit" in exc.message``, ``str(exc) == …``): decide on its type."""
+    out = []
+    for node in ast.walk(source.tree()):
+        if not (
+            isinstance(node, ast.Compare)
+            and any(isinstance(op, ast.In | ast.NotIn | ast.Eq | ast.NotEq) for op in node.ops)
+        ):
+            continue
+        for operand in [node.left, *node.comparators]:
+            while isinstance(operand, ast.Subscript):  # exc.args[0]
+                operand = operand.value
+            words = isinstance(operand, ast.Attribute) and operand.attr in ("message", "args")
+            text = (
+                isinstance(operand, ast.Call)
+                and isinstance(operand.func, ast.Name)
+                and operand.func.id in ("str", "repr")
+                and len(operand.args) == 1
+                and isinstance(operand.args[0], ast.Name)
+                and operand.args[0].id in ("exc", "error", "err", "e")
+            )
+            if words or text:
+                out.append(f"{source.path}:{node.lineno} decides on words: {ast.unparse(node)}")
+    return out
+
+
 # ---------------------------------------------------------------- the guards on today's tree
 
 
@@ -485,6 +552,16 @@ def test_modules_stay_small(sources):
 def test_no_provider_key_literal_outside_its_package(sources):
     violations = [v for s in sources for v in key_literals(s)]
     assert violations == [], "provider keys belong to their package and the registry:\n" + "\n".join(violations)
+
+
+def test_provider_errors_reach_people_through_the_one_mapping(sources):
+    violations = [v for s in sources for v in error_mapping_violations(s)]
+    assert violations == [], "\n".join(violations)
+
+
+def test_no_decision_on_an_errors_words(sources):
+    violations = [v for s in sources for v in message_decisions(s)]
+    assert violations == [], "\n".join(violations)
 
 
 def test_allowlisted_files_exist():
@@ -629,3 +706,38 @@ def test_size_guard_counts_lines():
     short = planted("publishing/a.py", "x = 1\n" * MAX_MODULE_LINES)
     long = planted("publishing/b.py", "x = 1\n" * (MAX_MODULE_LINES + 1))
     assert long_modules([short, long]) == {"publishing/b.py": MAX_MODULE_LINES + 1}
+
+
+def test_error_mapping_guard_catches_a_mapping_of_its_own():
+    text = (
+        "def connect(provider):\n"
+        "    try:\n"
+        "        provider.connect_with_credentials(credentials={})\n"
+        "    except (CredentialsRefused, base.TransientError) as exc:\n"
+        "        raise ApplicationError('invalid_credentials', exc.message) from None\n"
+    )
+    assert error_mapping_violations(planted("integrations/services/x.py", text))
+    mapped = text.replace("ApplicationError('invalid_credentials', exc.message)", "application_error(provider, exc)")
+    assert error_mapping_violations(planted("integrations/services/x.py", mapped)) == []
+    recorded = text.replace("raise ApplicationError('invalid_credentials', exc.message) from None", "return None")
+    assert error_mapping_violations(planted("integrations/services/x.py", recorded)) == []  # no raise: no mapping
+    # A provider's client translates among the taxonomy's own types.
+    assert error_mapping_violations(planted("integrations/providers/xero/client.py", text)) == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "if 'Our own limit' in error.message:\n    retry()\n",
+        "retry = exc.message == 'rate limited'\n",
+        "if 'timeout' in str(exc):\n    retry()\n",
+        "if exc.args[0] == 'x':\n    pass\n",
+    ],
+)
+def test_message_guard_catches(text):
+    assert message_decisions(planted("publishing/worker.py", text))
+
+
+def test_message_guard_lets_types_and_codes_pass():
+    text = "if isinstance(exc, OwnLimitReached) or exc.code == 'not_found':\n    pass\nlog(exc.message)\n"
+    assert message_decisions(planted("publishing/worker.py", text)) == []

@@ -28,14 +28,14 @@ from integrations.models import (
     PublishingDefaults,
 )
 from integrations.providers import registry
-from integrations.providers.base import AuthKind, ConnectResult, CredentialsRefused, Provider, TransientError
+from integrations.providers.base import AuthKind, ConnectResult, Provider, ProviderError
+from integrations.providers.errors import application_error
 from integrations.selectors import connections_live
 from integrations.services._common import (
     connection_get_live,
     connection_snapshot,
     lock_business,
     provider_for,
-    provider_unavailable,
     wrong_organisation,
 )
 
@@ -126,12 +126,8 @@ def connection_start(*, business: Business, provider_key: str, credentials: dict
     if provider.auth is AuthKind.CREDENTIALS:
         try:
             result = provider.connect_with_credentials(credentials=credentials or {})
-        except CredentialsRefused as exc:
-            raise ApplicationError(
-                "invalid_credentials", f"{provider.name} refused these details: {exc.message}"
-            ) from None
-        except TransientError as exc:
-            raise provider_unavailable(provider, exc) from None
+        except ProviderError as exc:
+            raise application_error(provider, exc) from None
         return ConnectStart(
             connection=connection_create(business=business, provider=provider, result=result, actor=actor)
         )
@@ -167,12 +163,8 @@ def connection_reconnect_start(
     if provider.auth is AuthKind.CREDENTIALS:
         try:
             result = provider.connect_with_credentials(credentials=credentials or {})
-        except CredentialsRefused as exc:
-            raise ApplicationError(
-                "invalid_credentials", f"{provider.name} refused these details: {exc.message}"
-            ) from None
-        except TransientError as exc:
-            raise provider_unavailable(provider, exc) from None
+        except ProviderError as exc:
+            raise application_error(provider, exc) from None
         if connection.external_tenant_id and result.external_tenant_id != connection.external_tenant_id:
             raise wrong_organisation(connection)
         return ConnectStart(connection=connection_renew(connection=connection, result=result, actor=actor))

@@ -14,8 +14,9 @@ from accounts.permissions import Action, require
 from accounts.selectors import business_access_for
 from dext_connections.errors import ApplicationError, NotFound
 from integrations.models import Connection, OAuthState
-from integrations.providers.base import AuthError, ConnectResult, TransientError
-from integrations.services._common import provider_for, provider_unavailable, wrong_organisation
+from integrations.providers.base import ConnectResult, ProviderError
+from integrations.providers.errors import application_error
+from integrations.services._common import provider_for, wrong_organisation
 from integrations.services.connections import connection_create, connection_renew, oauth_redirect_uri
 
 
@@ -79,10 +80,8 @@ def oauth_callback(*, user: User, params: dict) -> OAuthOutcome:
             code=params["code"], code_verifier=row.secrets["code_verifier"], redirect_uri=oauth_redirect_uri()
         )
         grant = provider.oauth_complete(token=token, callback_params=params)
-    except AuthError as exc:
-        raise ApplicationError("access_denied", exc.message) from None
-    except TransientError as exc:
-        raise provider_unavailable(provider, exc) from None
+    except ProviderError as exc:
+        raise application_error(provider, exc) from None
     organisations = grant.organisations
     if row.reconnect_id:
         current = row.reconnect
