@@ -1,7 +1,8 @@
 """Guards that keep the structure of issue 13 true as the code grows (docs/architecture.md, "Guards").
 
-Each guard reads the product's source with ``ast`` (never by importing it), so a violation anywhere fails here,
-function bodies and ``TYPE_CHECKING`` blocks included:
+Each guard reads the product's source with ``ast`` (never by importing it; only the list of tenant tables comes
+from Django's app registry), so a violation anywhere fails here, function bodies and ``TYPE_CHECKING`` blocks
+included:
 
 - direction: ``dext_connections`` ← ``accounts`` ← ``integrations`` ← ``publishing``; the sandbox imports only
   the core and ``integrations``, and the rest of the product reaches the sandbox only through SANDBOX_SEAMS; no
