@@ -203,7 +203,7 @@ def names_seed(organisation: Organisation) -> None:
         )
         for name_id, name, currency, active in listed
     ]
-    Contact.objects.bulk_create(rows, ignore_conflicts=True)
+    Contact.objects.bulk_create(rows, ignore_conflicts=True, batch_size=1000)
     _seeded.add(key)
 
 
