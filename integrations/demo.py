@@ -1,16 +1,20 @@
 """Demo connections, made through the real flows against the provider sandbox (in-process).
 
 Acme Trading Ltd: Xero (main) and Bill.com (additional); default publishing integration Bill.com,
-default expense claims integration Xero. Globex Corporation: QuickBooks Online. Initech: none.
+default expense claims integration Xero. Globex Corporation: QuickBooks Online. Initech: none. Each
+connection's lists are synced at once (the demo's items are coded from them).
 """
 
 from accounts.models import Business, User
 from integrations import services
 from integrations.inprocess import press_allow_access, provider_http_in_process
+from integrations.lists.models import ConnectionLists
+from integrations.lists.services import lists_sync_inline
 from integrations.models import Connection, ConnectionStatus
 from integrations.providers.bill_com import BillCom
 from integrations.providers.quickbooks_online import QuickBooksOnline
 from integrations.providers.xero import Xero
+from integrations.selectors import connections_live
 
 SANDBOX_BILL_COM = {
     "username": "sandbox",
@@ -54,3 +58,10 @@ def seed_connections() -> None:
             default_expense_claims_connection=xero.id,
         )
         _oauth(globex, globex_admin, QuickBooksOnline.key)
+        # Their lists, synced here through the real engine against the sandbox, so that the Connections page shows
+        # the counts and the demo's items are coded from them (a worker would otherwise do it just after).
+        for business in (acme, globex):
+            for connection in connections_live(business=business):
+                state = ConnectionLists.objects.for_business(business).filter(connection=connection).first()
+                if state is None or state.synced_at is None:
+                    lists_sync_inline(connection=connection)
