@@ -58,6 +58,7 @@
       o.setAttribute("aria-selected", o === option ? "true" : "false");
     });
     close(p);
+    if (window.htmx) window.htmx.trigger(p.input, "htmx:abort");  // a search still under way would open it again
     p.value.dispatchEvent(new Event("change", { bubbles: true }));
     var what = p.root.querySelector("label").textContent.trim();
     if (window.dextAnnounce) window.dextAnnounce(what + ": " + (label || "not set") + " chosen.");
@@ -90,10 +91,7 @@
     }
   });
 
-  // Typing opens the list; the search's answer (htmx) then replaces its options.
-  document.addEventListener("input", function (e) {
-    if (e.target.matches && e.target.matches("[data-picker] [role=combobox]")) open(parts(e.target));
-  });
+  // Typing searches: the list opens with the answer (htmx), never with the options of the text before.
   document.addEventListener("htmx:afterSwap", function (e) {
     var p = parts(e.detail.target);
     if (p && e.detail.target === p.list) {
