@@ -201,10 +201,9 @@ def seed_items() -> None:
     xero, bill = live.get(Xero.key), live.get(BillCom.key)
     with transaction.atomic():
         _rules(acme, actor, xero, bill)
-        if Item.objects.for_business(acme).exists():
-            return
-        _seed(acme, actor, xero)
-        code_from_lists(acme, actor)
+        if not Item.objects.for_business(acme).exists():
+            _seed(acme, actor, xero)
+            code_from_lists(acme, actor)
     _seed_globex()
 
 
