@@ -1,8 +1,7 @@
 """Demo connections, made through the real flows against the provider sandbox (in-process).
 
 Acme Trading Ltd: Xero (main) and Bill.com (additional); default publishing integration Bill.com,
-default expense claims integration Xero. Globex Corporation: QuickBooks Online. Initech: none. Each
-connection's lists are synced at once (the demo's items are coded from them).
+default expense claims integration Xero. Globex Corporation: QuickBooks Online. Initech: none.
 """
 
 from accounts.models import Business, User
@@ -38,6 +37,18 @@ def _oauth(business: Business, user: User, provider: str) -> Connection:
     return outcome.connection
 
 
+def sync_demo_lists() -> None:
+    """Sync the lists of every demo connection that has none yet, here and now through the real engine against the
+    sandbox (in-process), so that the Connections page shows the counts and the demo's items are coded from them
+    (a worker would otherwise do it just after ``make run`` starts)."""
+    with provider_http_in_process():
+        for business in Business.objects.order_by("name"):
+            for connection in connections_live(business=business):
+                state = ConnectionLists.objects.for_business(business).filter(connection=connection).first()
+                if state is None or state.synced_at is None:
+                    lists_sync_inline(connection=connection)
+
+
 def seed_connections() -> None:
     acme = Business.objects.get(name="Acme Trading Ltd")
     globex = Business.objects.get(name="Globex Corporation")
@@ -58,10 +69,3 @@ def seed_connections() -> None:
             default_expense_claims_connection=xero.id,
         )
         _oauth(globex, globex_admin, QuickBooksOnline.key)
-        # Their lists, synced here through the real engine against the sandbox, so that the Connections page shows
-        # the counts and the demo's items are coded from them (a worker would otherwise do it just after).
-        for business in (acme, globex):
-            for connection in connections_live(business=business):
-                state = ConnectionLists.objects.for_business(business).filter(connection=connection).first()
-                if state is None or state.synced_at is None:
-                    lists_sync_inline(connection=connection)

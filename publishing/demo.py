@@ -16,6 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Business, User
+from integrations.demo import sync_demo_lists
 from integrations.providers.bill_com import BillCom
 from integrations.providers.xero import Xero
 from integrations.selectors import connections_live
@@ -193,6 +194,7 @@ def code_from_lists(business: Business, actor: User | None) -> int:
 
 
 def seed_items() -> None:
+    sync_demo_lists()  # the items are coded from the ledgers' lists
     acme = Business.objects.filter(name="Acme Trading Ltd").first()
     if acme is None:
         return
