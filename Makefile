@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: run test lint bench-inbox bench-publish clean
+.PHONY: run test lint bench-inbox bench-publish bench-lists clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -28,6 +28,9 @@ bench-inbox: $(STAMP)
 
 bench-publish: $(STAMP)
 	$(PY) -m dext_connections.devstack bench bench/publish.py
+
+bench-lists: $(STAMP)
+	$(PY) -m dext_connections.devstack bench bench/lists.py
 
 clean:
 	rm -rf $(VENV) .local

@@ -294,6 +294,9 @@ if SANDBOX_ENABLED and not IS_DEVELOPMENT and not SANDBOX_TOKEN:
         "SANDBOX_TOKEN", "The provider sandbox is switched on, and outside development its endpoints need a token."
     )
 SANDBOX_TIMEOUT_SECONDS = env.float("SANDBOX_TIMEOUT_SECONDS", default=3.0)
+# Generated entries added to a sandbox organisation's lists, by its id: {"<id>": {"accounts": 5000, ...}} (each
+# provider's sandbox reads what it knows; bench/lists.py makes a large chart with it).
+SANDBOX_GENERATED_LISTS = env.json("SANDBOX_GENERATED_LISTS", default={})
 
 
 # Provider endpoints and OAuth app registrations are declared by each provider's package

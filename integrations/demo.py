@@ -7,10 +7,13 @@ default expense claims integration Xero. Globex Corporation: QuickBooks Online. 
 from accounts.models import Business, User
 from integrations import services
 from integrations.inprocess import press_allow_access, provider_http_in_process
+from integrations.lists.models import ConnectionLists
+from integrations.lists.services import lists_sync_inline
 from integrations.models import Connection, ConnectionStatus
 from integrations.providers.bill_com import BillCom
 from integrations.providers.quickbooks_online import QuickBooksOnline
 from integrations.providers.xero import Xero
+from integrations.selectors import connections_live
 
 SANDBOX_BILL_COM = {
     "username": "sandbox",
@@ -32,6 +35,18 @@ def _oauth(business: Business, user: User, provider: str) -> Connection:
     params = press_allow_access(started.authorize_url)
     outcome = services.oauth_callback(user=user, params=params)
     return outcome.connection
+
+
+def sync_demo_lists() -> None:
+    """Sync the lists of every demo connection that has none yet, here and now through the real engine against the
+    sandbox (in-process), so that the Connections page shows the counts and the demo's items are coded from them
+    (a worker would otherwise do it just after ``make run`` starts)."""
+    with provider_http_in_process():
+        for business in Business.objects.order_by("name"):
+            for connection in connections_live(business=business):
+                state = ConnectionLists.objects.for_business(business).filter(connection=connection).first()
+                if state is None or state.synced_at is None:
+                    lists_sync_inline(connection=connection)
 
 
 def seed_connections() -> None:

@@ -7,6 +7,7 @@ Acme's Xero and Bill.com connections when they exist and skips the integration b
 from __future__ import annotations
 
 import random
+import re
 from datetime import datetime, time, timedelta
 from decimal import Decimal
 
@@ -15,6 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Business, User
+from integrations.demo import sync_demo_lists
 from integrations.providers.bill_com import BillCom
 from integrations.providers.xero import Xero
 from integrations.selectors import connections_live
@@ -22,6 +24,7 @@ from publishing.models import Item, ItemKind, ItemState, SupplierRule
 from publishing.services import (
     item_create,
     item_set_integration,
+    item_update,
     supplier_get_or_create,
     supplier_rule_create,
 )
@@ -127,7 +130,71 @@ def _rules(acme: Business, actor: User, xero, bill) -> None:
         )
 
 
+_WORD = re.compile(r"[a-z]+")
+
+
+def _words(text: str) -> set[str]:
+    """The words of an account's name that say what it is for ("461 Printing & Stationery" → printing, stationery)."""
+    return {w for w in _WORD.findall(text.lower()) if len(w) > 2 and w not in ("and", "the", "vat", "on")}
+
+
+def _best_entry(text: str, entries: list):
+    """The entry of a ledger's list that ``text`` (words written for another ledger) most likely means: the same
+    rate for a tax rate ("20% (VAT on Expenses)"), else the one sharing the most words with it; None: no match."""
+    percent = re.search(r"(\d+(?:\.\d+)?)%", text)
+    if percent and any(e.rate is not None for e in entries):
+        wanted = Decimal(percent.group(1))
+        same = [e for e in entries if e.rate == wanted]
+        if same:
+            return max(same, key=lambda e: len(_words(text) & _words(e.name)))
+    scored = [(len(_words(text) & _words(e.name)), e) for e in entries]
+    score, entry = max(scored, key=lambda pair: pair[0], default=(0, None))
+    return entry if score else None
+
+
+def code_from_lists(business: Business, actor: User | None) -> int:
+    """Code the business's unpublished items from their integrations' lists where the demo's words did not name an
+    entry (they were written with Xero's chart in mind): the closest entry of the same list. An item without a
+    category stays in To review, saying which list to choose from. Answers how many items changed."""
+    from integrations.lists.models import ListEntry
+    from publishing import fields as spec
+    from publishing.coding import coder_of, coding_context, item_problems
+
+    context = coding_context(business)
+    lists: dict = {}
+    changed = 0
+    items = Item.objects.for_business(business).filter(state__in=(ItemState.TO_REVIEW, ItemState.READY))
+    for item in items.select_related(*spec.CODING_ENTRY.values()).order_by("created_at", "id"):
+        coder = coder_of(item, context)
+        if coder is None:
+            continue
+        changes = {}
+        for problem in item_problems(item, context):
+            f = spec.BY_NAME.get(problem["field"])
+            words = (getattr(item, f.name) or "").strip() if f and f.coding else ""
+            if not words and f is not None and f.name == "payment_method" and item.paid:
+                words = item.payment_method or "card"
+            if not words:
+                continue
+            kind = context.kind_for(f, item.kind, coder)
+            usage = "sales" if item.kind == ItemKind.SALES else "purchases"
+            if (coder, kind, usage) not in lists:
+                lists[(coder, kind, usage)] = list(
+                    ListEntry.objects.for_business(business).filter(
+                        connection_id=coder, kind=kind, active=True, usage__in=(usage, "")
+                    )
+                )
+            entry = _best_entry(words, lists[(coder, kind, usage)])
+            if entry is not None:
+                changes[spec.API_ID[f.name]] = entry.pk
+        if changes:
+            item_update(business=business, actor=actor, item_id=item.pk, changes=changes)
+            changed += 1
+    return changed
+
+
 def seed_items() -> None:
+    sync_demo_lists()  # the items are coded from the ledgers' lists
     acme = Business.objects.filter(name="Acme Trading Ltd").first()
     if acme is None:
         return
@@ -136,9 +203,10 @@ def seed_items() -> None:
     xero, bill = live.get(Xero.key), live.get(BillCom.key)
     with transaction.atomic():
         _rules(acme, actor, xero, bill)
-        if Item.objects.for_business(acme).exists():
-            return
-        _seed(acme, actor, xero)
+        if not Item.objects.for_business(acme).exists():
+            _seed(acme, actor, xero)
+            code_from_lists(acme, actor)
+    _seed_globex()
 
 
 def _seed(acme: Business, actor: User | None, xero) -> None:
@@ -220,3 +288,37 @@ def _seed(acme: Business, actor: User | None, xero) -> None:
         for item in costs[8:10]:
             if item.supplier and item.supplier.name != "Office Supplies Co":
                 item_set_integration(business=acme, actor=actor, item_id=item.pk, connection_id=xero.pk)
+
+
+# Globex's costs, for its QuickBooks Online company (US): words as its bookkeeper wrote them.
+GLOBEX_COSTS = [
+    ("Staples", "Office Expenses", 212),
+    ("Delta Air Lines", "Travel", 640),
+    ("Acme Ads Network", "Advertising", 1200),
+    ("Bella's Catering", "Meals and Entertainment", 180),
+    ("Hardware Depot", "Supplies", 95),
+    ("City Parking", "", 24),  # no category yet: To review
+]
+
+
+def _seed_globex() -> None:
+    """A few costs for Globex, coded from its QuickBooks Online lists (when it is connected and they are in)."""
+    globex = Business.objects.filter(name="Globex Corporation").first()
+    actor = User.objects.filter(email="admin@globex.test").first()
+    if globex is None or Item.objects.for_business(globex).exists() or not connections_live(business=globex):
+        return
+    today = timezone.localdate()
+    with transaction.atomic():
+        for n, (supplier, category, total) in enumerate(GLOBEX_COSTS):
+            item_create(
+                business=globex,
+                actor=actor,
+                kind=ItemKind.COST,
+                contact_name=supplier,
+                date=today - timedelta(days=3 + n * 4),
+                invoice_number=f"G-{7301 + n}",
+                total=Decimal(total),
+                currency="USD",
+                category=category,
+            )
+        code_from_lists(globex, actor)

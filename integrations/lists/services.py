@@ -103,3 +103,31 @@ def lists_sync_due(*, limit: int = 500) -> int:
             lists_refresh(connection=connection)
             started += 1
     return started
+
+
+def lists_sync_inline(*, connection: Connection, max_steps: int = 500) -> ConnectionLists | None:
+    """Run a full sync of the connection's lists here and now, step after step, through the same engine and
+    rate-limit slots as the task, waiting out any limit it meets (the demo seeder: its lists are in before its items
+    are coded). A provider whose software fetches the work (QuickBooks Desktop) cannot be synced so: None."""
+    import time
+
+    from integrations.lists.sync import lists_sync_step
+    from integrations.ratelimit import provider_slot
+
+    provider = registry.get(connection.provider)
+    source = provider.list_source(connection) if provider.list_kinds else None
+    if source is None:
+        return None
+
+    def slot():
+        return provider_slot(
+            connection_id=connection.pk, per_minute=provider.rate_limit_per_minute, concurrent=provider.max_concurrent
+        )
+
+    lists_sync_begin(connection=connection, full=True)
+    for _ in range(max_steps):
+        again = lists_sync_step(connection=connection, source=source, slot=slot).again
+        if again is None:
+            break
+        time.sleep(min(again, 5.0))
+    return ConnectionLists.objects.for_business(connection.business_id).get(connection=connection)

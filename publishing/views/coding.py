@@ -55,6 +55,9 @@ def picker(
     """What templates/publishing/_picker.html needs for one coded field of one form."""
     api_name = spec.API_ID[field.name]
     kind = kind or field.coding
+    options = picker_options(
+        connection=connection, field=field, selected=entry.pk if entry else None, usage=usage, kind=kind
+    )
     return {
         "field": field,
         "label": field.label,
@@ -68,9 +71,8 @@ def picker(
             kwargs={"business_id": business.id, "connection_id": connection.pk, "field": field.name},
         )
         + f"?usage={usage}&list={kind.value}",
-        "options": picker_options(
-            connection=connection, field=field, selected=entry.pk if entry else None, usage=usage, kind=kind
-        ),
+        "options": options,
+        "current": next((label for value, label, selected in options if selected and value), ""),
     }
 
 

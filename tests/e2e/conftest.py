@@ -2,11 +2,23 @@
 
 import os
 import shutil
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from django.conf import settings as django_settings
 from django.db import connection
+
+from accounts.demo import seed_accounts
+from integrations import services as connection_services
+from integrations.lists.models import ListKind
+from integrations.lists.source import Pass
+from integrations.models import Connection
+from integrations.providers import registry
+from integrations.providers.base import ConnectResult
+from publishing.models import Item
+from publishing.services import item_create
+from tests.lists import STANDARD, seed_lists
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 SCREENSHOTS = Path(__file__).resolve().parents[2] / ".local" / "screenshots"
@@ -89,3 +101,70 @@ def sign_in(page, email: str, password: str = "dext-demo-pass"):
     page.fill("input[name=login]", email)
     page.fill("input[name=password]", password)
     page.get_by_role("button", name="Sign In").click()
+
+
+# --- a business whose two ledgers keep lists (Xero: the test chart; Bill.com: a chart of its own) -----------
+
+A, T, P = ListKind.ACCOUNTS, ListKind.TAX_RATES, ListKind.PAYMENT_ACCOUNTS
+# Bill.com's own chart: Advertising by name (no code), no Printing & Stationery.
+BILL_CHART = [
+    (A, "", "Advertising", "Expense", "purchases", None, True),
+    (A, "", "General Expenses", "Expense", "purchases", None, True),
+    (A, "", "Office Supplies", "Expense", "purchases", None, True),
+]
+
+
+@dataclass
+class Ledgers:
+    """Acme with Xero (main: the test chart, tax rates, bank accounts) and Bill.com (its own small chart)."""
+
+    business: object
+    xero: Connection
+    bill: Connection
+
+    def url(self, path: str) -> str:
+        return f"/b/{self.business.id}/{path}"
+
+    def cost(self, category: str, supplier: str) -> Item:
+        return item_create(
+            business=self.business,
+            actor=None,
+            kind="cost",
+            contact_name=supplier,
+            date="2026-11-02",
+            total="120.00",
+            currency="GBP",
+            category=category,
+        )
+
+
+def keep_lists(monkeypatch) -> None:
+    """Xero keeps accounts (with its bank accounts) and tax rates, Bill.com its chart of accounts, whatever their
+    packages declare on this branch; the rows are stored as a finished sync leaves them."""
+    monkeypatch.setattr(registry.get("xero"), "list_passes", (Pass(A, (A, P)), Pass(T, (T,))), raising=False)
+    monkeypatch.setattr(registry.get("bill_com"), "list_passes", (Pass(A, (A,)),), raising=False)
+
+
+@pytest.fixture
+def ledgers(settings, tmp_path, monkeypatch) -> Ledgers:
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    keep_lists(monkeypatch)
+    seeded = seed_accounts()
+    acme, admin = seeded["acme"], seeded["acme_admin"]
+    made = {}
+    for key, organisation, rows in (
+        ("xero", "Acme Trading Ltd", STANDARD),
+        ("bill_com", "Acme Trading (Bill.com)", BILL_CHART),
+    ):
+        made[key] = connection_services.connection_create(
+            business=acme,
+            provider=registry.get(key),
+            result=ConnectResult(
+                organisation_name=organisation,
+                external_tenant_id=f"{key}-acme",
+                credentials={"access_token": "at", "refresh_token": "rt", "expires_at": 4102444800},
+            ),
+            actor=admin,
+        )
+        seed_lists(made[key], rows)
+    return Ledgers(business=acme, xero=made["xero"], bill=made["bill_com"])

@@ -13,6 +13,8 @@ from playwright.sync_api import expect
 from accounts.demo import seed_accounts
 from accounts.models import Business, User
 from integrations.demo import seed_connections
+from integrations.lists.models import ConnectionLists, ListSyncStatus
+from integrations.lists.sync import lists_sync_begin
 from integrations.models import Connection
 from integrations.services import connection_mark_needs_reconnect
 from publishing.demo import seed_items
@@ -21,7 +23,7 @@ from publishing.models import Item, ItemKind, ItemState
 from publishing.pipeline import items_publish
 from publishing.services import item_archive
 from tests.e2e.axe import assert_accessible
-from tests.e2e.conftest import sign_in
+from tests.e2e.conftest import Ledgers, sign_in
 from tests.e2e.csp import watch_csp
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -229,6 +231,107 @@ PAGES = {
 def test_page_has_no_axe_violations(page, shot, demo, name):
     refused = watch_csp(page)  # and works under the strict Content-Security-Policy the app sends
     PAGES[name](page, demo)
+    shot(f"a11y-{name}")
+    assert_accessible(page, name)
+    assert refused == [], f"{name}: the Content-Security-Policy refused: {refused}"
+
+
+# The pages and states of coding from the ledgers' lists (issue 10), on a business whose two ledgers keep lists
+# (tests/e2e/conftest.py ``ledgers``): the pickers open, the inbox's Category cell being edited, the Connections
+# page's lists block in each state, the To review badge saying what is missing.
+
+
+def _ledgers_page(path: str, prepare=None):
+    def visit(page, ledgers: Ledgers):
+        if prepare is not None:
+            prepare(ledgers)
+        _signed_in(page, ACME_ADMIN)
+        _open(page, ledgers.url(path))
+
+    return visit
+
+
+def _open_picker(page, test_id: str = "picker-category"):
+    combobox = page.get_by_test_id(test_id).get_by_role("combobox")
+    combobox.focus()
+    page.keyboard.press("ArrowDown")
+    expect(combobox).to_have_attribute("aria-expanded", "true")
+    expect(page.locator(f"#{combobox.get_attribute('aria-controls')}")).to_be_visible()
+
+
+def _item_pickers_open(page, ledgers: Ledgers):
+    item = ledgers.cost("", "Printworks Studio")
+    _ledgers_page(f"items/{item.id}/")(page, ledgers)
+    _open_picker(page)
+
+
+def _category_cell_editing(page, ledgers: Ledgers):
+    item = ledgers.cost("", "Printworks Studio")
+    ledgers.cost("461", "Office Supplies Co")
+    _ledgers_page("costs/?tab=to_review")(page, ledgers)
+    page.locator(f"#item-{item.id}").get_by_test_id("category-button").click()
+    _open_picker(page)
+
+
+def _rule_form_pickers(page, ledgers: Ledgers):
+    _ledgers_page("settings/supplier-rules/new/")(page, ledgers)
+    expect(page.get_by_test_id("picker-tax_rate")).to_be_visible()
+    _open_picker(page, "picker-tax_rate")
+
+
+def _lists_syncing(ledgers: Ledgers):
+    lists_sync_begin(connection=ledgers.xero)
+
+
+def _lists_failed(ledgers: Ledgers):
+    ConnectionLists.objects.for_business(ledgers.business).filter(connection=ledgers.bill).update(
+        status=ListSyncStatus.FAILED, error="Bill.com did not answer in time."
+    )
+
+
+def _lists_state(test_id: str):
+    def check(page, ledgers: Ledgers):
+        expect(page.get_by_test_id(test_id).first).to_be_visible()
+
+    return check
+
+
+def _then(*steps):
+    def visit(page, ledgers):
+        for step in steps:
+            step(page, ledgers)
+
+    return visit
+
+
+def _to_review_with_problems(page, ledgers: Ledgers):
+    ledgers.cost("", "Printworks Studio")
+    ledgers.cost("999 Nowhere", "Swift Couriers")
+    _ledgers_page("costs/?tab=to_review")(page, ledgers)
+    badge = page.get_by_test_id("state-badge").first
+    expect(badge).to_have_attribute("title", re.compile("Xero"))
+    badge.hover()
+
+
+LIST_PAGES = {
+    "item-pickers-open": _item_pickers_open,
+    "costs-category-cell-editing": _category_cell_editing,
+    "supplier-rule-pickers": _rule_form_pickers,
+    "connections-lists-syncing": _then(
+        _ledgers_page("settings/connections/", _lists_syncing), _lists_state("lists-syncing")
+    ),
+    "connections-lists-synced": _then(_ledgers_page("settings/connections/"), _lists_state("lists-counts")),
+    "connections-lists-failed": _then(
+        _ledgers_page("settings/connections/", _lists_failed), _lists_state("lists-error")
+    ),
+    "costs-to-review-with-problems": _to_review_with_problems,
+}
+
+
+@pytest.mark.parametrize("name", list(LIST_PAGES))
+def test_list_page_has_no_axe_violations(page, shot, ledgers, name):
+    refused = watch_csp(page)
+    LIST_PAGES[name](page, ledgers)
     shot(f"a11y-{name}")
     assert_accessible(page, name)
     assert refused == [], f"{name}: the Content-Security-Policy refused: {refused}"

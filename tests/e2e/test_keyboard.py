@@ -168,3 +168,53 @@ def test_deleting_a_supplier_rule_asks_first_then_says_it_is_done(page, acme):
     expect(page.get_by_test_id("live-status")).to_have_text("Supplier rule for Google Workspace deleted.")
     expect(rule).to_have_count(0)
     assert questions == ["Delete the rule for Google Workspace?"] * 2
+
+
+def _choose_with_the_keyboard(page, combobox, typed: str, label: str):
+    """In a picker that has the focus: type, arrow down to ``label``, Enter; the choice is read out."""
+    page.keyboard.type(typed)
+    listbox = page.locator(f"#{combobox.get_attribute('aria-controls')}")
+    expect(listbox.get_by_role("option", name=label, exact=True)).to_be_visible()
+    for _ in range(listbox.get_by_role("option").all_inner_texts().index(label) + 1):
+        page.keyboard.press("ArrowDown")
+    expect(page.locator(f"#{combobox.get_attribute('aria-activedescendant')}")).to_have_text(label)
+    assert is_focused(combobox), "the focus stays in the text box while the arrows move through the list"
+    page.keyboard.press("Enter")
+    expect(combobox).to_have_attribute("aria-expanded", "false")
+    expect(page.get_by_test_id("live-status")).to_have_text(f"Category: {label} chosen.")
+
+
+def test_pick_a_category_with_the_keyboard_alone_in_the_inbox_and_on_the_item_page(page, shot, ledgers):
+    live = page.get_by_test_id("live-status")
+    in_cell, on_page = ledgers.cost("", "Printworks Studio"), ledgers.cost("", "Swift Couriers")
+    _sign_in_with_the_keyboard(page, "admin@acme.test")
+    expect(page.get_by_role("heading", name="Costs inbox")).to_be_visible()
+
+    # The inbox's Category cell: Enter on the row's Category button opens the picker with the focus in it.
+    row = page.locator(f"#item-{in_cell.id}")
+    tab_to(page, row.get_by_test_id("category-button"))
+    page.keyboard.press("Enter")
+    combobox = row.get_by_test_id("picker-category").get_by_role("combobox")
+    expect(combobox).to_be_focused()
+    assert_focus_visible(page)
+    _choose_with_the_keyboard(page, combobox, "stat", "461 Printing & Stationery")
+    shot("keyboard-5-category-chosen")
+    page.keyboard.press("Enter")  # the second Enter saves
+    expect(live).to_have_text("Saved: category 461.")
+    expect(row.get_by_test_id("state-badge")).to_have_text("Ready")
+    _wait_for_focus_on(page, f"category-{in_cell.id}")  # back on the row's Category button
+    assert_focus_visible(page)
+    in_cell.refresh_from_db()
+    assert in_cell.state == ItemState.READY and in_cell.category_entry.code == "461"
+    assert_accessible(page, "costs inbox after a category chosen with the keyboard")
+
+    # The item page: Tab to the Category picker, choose, Tab to Save, Enter.
+    page.goto(ledgers.url(f"items/{on_page.id}/"))
+    combobox = page.get_by_test_id("picker-category").get_by_role("combobox")
+    tab_to(page, combobox)
+    _choose_with_the_keyboard(page, combobox, "adv", "400 Advertising")
+    tab_to(page, page.get_by_role("button", name="Save", exact=True))
+    page.keyboard.press("Enter")
+    expect(page.get_by_test_id("state-badge").first).to_have_text("Ready")
+    on_page.refresh_from_db()
+    assert on_page.state == ItemState.READY and on_page.category_entry.code == "400"

@@ -6,6 +6,8 @@ Everything here is fixed, so ids are the same after ``/sandbox/reset/``. Names a
 businesses). A company's country follows its organisation's currency (USD: US, GBP: GB).
 """
 
+import dataclasses
+import functools
 from dataclasses import dataclass
 
 # Account: (Id, Name, AccountType, AccountSubType, AcctNum, Active, currency or "" for the home currency)
@@ -256,8 +258,82 @@ _BY_CURRENCY = {"USD": US, "GBP": UK}
 
 
 def company_of(organisation) -> Company:
-    """The company an organisation of the sandbox's QuickBooks Online is (its country follows its currency)."""
-    return _BY_CURRENCY.get(organisation.currency, US)
+    """The company an organisation of the sandbox's QuickBooks Online is (its country follows its currency), with
+    the generated entries ``settings.SANDBOX_GENERATED_LISTS`` asks for it (benchmarks: a large company)."""
+    from django.conf import settings
+
+    company = _BY_CURRENCY.get(organisation.currency, US)
+    sizes = (getattr(settings, "SANDBOX_GENERATED_LISTS", None) or {}).get(str(organisation.external_id))
+    if not sizes:
+        return company
+    return _generated(
+        company,
+        int(sizes.get("accounts", 0)),
+        int(sizes.get("tax_codes", 0)),
+        int(sizes.get("vendors", 0)),
+        int(sizes.get("customers", 0)),
+    )
+
+
+# Words the generated entries are named from, so that a search finds some of them and not others.
+_WORDS = (
+    "Travel",
+    "Office",
+    "Software",
+    "Freight",
+    "Repairs",
+    "Fuel",
+    "Catering",
+    "Printing",
+    "Legal",
+    "Training",
+    "Cleaning",
+    "Postage",
+    "Hosting",
+    "Marketing",
+    "Insurance",
+    "Utilities",
+)
+_PLACES = ("North", "South", "East", "West", "Central", "Harbour", "Airport", "Depot")
+
+
+@functools.lru_cache(maxsize=8)
+def _generated(company: Company, accounts: int, tax_codes: int, vendors: int, customers: int) -> Company:
+    """``company`` with ``accounts`` more expense accounts (numbered from 60000), ``tax_codes`` more tax codes (one
+    rate each) and ``vendors`` / ``customers`` more names. Ids start at 100000: clear of the fixed ones."""
+    extra_accounts = tuple(
+        (
+            str(100_000 + n),
+            f"{_WORDS[n % len(_WORDS)]} {_PLACES[n // len(_WORDS) % len(_PLACES)]} {n:05d}",
+            "Expense",
+            "OtherMiscellaneousServiceCost",
+            str(60_000 + n),
+            n % 50 != 49,
+            "",
+        )
+        for n in range(accounts)
+    )
+    extra_rates = tuple(
+        (str(100_000 + n), f"Rate {n:03d}", f"{n % 25}.{n % 4 * 25:02d}", True) for n in range(tax_codes)
+    )
+    extra_codes = tuple(
+        (str(100_000 + n), f"TC{n:03d}", f"Generated tax code {n:03d}", (str(100_000 + n),), (str(100_000 + n),), True)
+        for n in range(tax_codes)
+    )
+    extra_vendors = tuple(
+        (str(200_000 + n), f"Supplier {_PLACES[n % len(_PLACES)]} {n:05d}", "", True) for n in range(vendors)
+    )
+    extra_customers = tuple(
+        (str(300_000 + n), f"Customer {_PLACES[n % len(_PLACES)]} {n:05d}", "", True) for n in range(customers)
+    )
+    return dataclasses.replace(
+        company,
+        accounts=company.accounts + extra_accounts,
+        tax_rates=company.tax_rates + extra_rates,
+        tax_codes=company.tax_codes + extra_codes,
+        vendors=company.vendors + extra_vendors,
+        customers=company.customers + extra_customers,
+    )
 
 
 CURRENCY_NAMES = {

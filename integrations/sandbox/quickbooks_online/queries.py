@@ -7,8 +7,15 @@ from datetime import datetime, timedelta
 
 from integrations.sandbox import clock
 from integrations.sandbox.quickbooks_online.api import Call, intuit_fault, qbo_time, query_error, required_missing
-from integrations.sandbox.quickbooks_online.constants import ACTIVE_BY_DEFAULT, CDC_DAYS, CDC_MAX, NOT_IN_CDC, QUERYABLE
-from integrations.sandbox.quickbooks_online.reference import entity_changes, entity_rows
+from integrations.sandbox.quickbooks_online.constants import (
+    ACTIVE_BY_DEFAULT,
+    CDC_DAYS,
+    CDC_MAX,
+    CONTACT_ENTITIES,
+    NOT_IN_CDC,
+    QUERYABLE,
+)
+from integrations.sandbox.quickbooks_online.reference import contacts_of, entity_changes, entity_rows
 
 _QUERY = re.compile(
     r"^\s*select\s+(?P<columns>\*|count\(\*\))\s+from\s+(?P<entity>\w+)"
@@ -86,6 +93,14 @@ def _matches(row: dict, conditions) -> bool:
     return True
 
 
+def _whole_list(entity: str, conditions) -> bool:
+    """A stored list (vendors, customers, employees) asked for whole: active and inactive, nothing else."""
+    return entity in CONTACT_ENTITIES.values() and all(
+        path.lower() == "active" and op == "in" and {str(v).lower() for v in wanted} == {"true", "false"}
+        for path, op, wanted in conditions
+    )
+
+
 def query(*, call: Call, statement: str) -> dict:
     match = _QUERY.match(statement or "")
     if not match:
@@ -93,10 +108,18 @@ def query(*, call: Call, statement: str) -> dict:
     entity = QUERYABLE.get(match.group("entity").lower())
     if entity is None:
         raise query_error(f"invalid entity {match.group('entity')}")
-    rows = entity_rows(call.organisation, entity)
     conditions = _conditions(match.group("where")) if match.group("where") else []
     if entity in ACTIVE_BY_DEFAULT and not any(path.lower() == "active" for path, _, _ in conditions):
         conditions.append(("Active", "=", "true"))
+    start = max(int(match.group("start") or 1), 1)
+    size = min(int(match.group("max") or 100), 1000)
+    if _whole_list(entity, conditions) and not match.group("order") and match.group("columns") == "*":
+        # A sync's walk of a stored list (thousands of names): the page is read from the database alone.
+        rows = [c.body for c in contacts_of(call.organisation, entity)[start - 1 : start - 1 + size]]
+        if not rows:
+            return {"QueryResponse": {}, "time": qbo_time()}
+        return {"QueryResponse": {entity: rows, "startPosition": start, "maxResults": len(rows)}, "time": qbo_time()}
+    rows = entity_rows(call.organisation, entity)
     rows = [row for row in rows if _matches(row, conditions)]
     if match.group("columns").lower() == "count(*)":
         return {"QueryResponse": {"totalCount": len(rows)}, "time": qbo_time()}
@@ -105,8 +128,6 @@ def query(*, call: Call, statement: str) -> dict:
             key=lambda r: _value(r, match.group("order")) or "",
             reverse=(match.group("direction") or "").lower() == "desc",
         )
-    start = max(int(match.group("start") or 1), 1)
-    size = min(int(match.group("max") or 100), 1000)
     rows = rows[start - 1 : start - 1 + size]
     if not rows:
         return {"QueryResponse": {}, "time": qbo_time()}

@@ -185,6 +185,14 @@ def names_seed(organisation: Organisation) -> None:
     if key in _seeded:
         return
     company = company_of(organisation)
+    last = (company.employees or company.customers or company.vendors)[-1][0]
+    if (
+        Contact.objects.filter(provider=QBO, organisation=organisation, kind__in=CONTACT_ENTITIES.values())
+        .filter(external_id=last)
+        .exists()
+    ):  # seeded by another process (one insert of them all: the last one in, all are)
+        _seeded.add(key)
+        return
     rows = [
         Contact(
             provider=QBO,
@@ -203,7 +211,7 @@ def names_seed(organisation: Organisation) -> None:
         )
         for name_id, name, currency, active in listed
     ]
-    Contact.objects.bulk_create(rows, ignore_conflicts=True)
+    Contact.objects.bulk_create(rows, ignore_conflicts=True, batch_size=1000)
     _seeded.add(key)
 
 

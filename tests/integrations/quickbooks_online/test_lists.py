@@ -188,3 +188,28 @@ def test_a_throttled_page_waits_for_the_next_minute(us, monkeypatch):
     with pytest.raises(ProviderRateLimited) as limited:
         client_of(us).fetch(ListKind.ACCOUNTS, page=None, since=None)
     assert 1 <= limited.value.retry_after <= 61
+
+
+def test_the_sandbox_generates_a_large_company_when_asked(client, world, sandbox_http, settings, monkeypatch):
+    """bench/lists.py's knob: SANDBOX_GENERATED_LISTS adds accounts, tax codes and names to one company, and a
+    walk of its stored names is paged by the database with the same rows, in the same order, as the full query."""
+    from integrations.sandbox.organisations import organisations_for
+    from tests.integrations.quickbooks_online.conftest import US, connect_company
+
+    realm = organisations_for("quickbooks_online")[US].external_id
+    settings.SANDBOX_GENERATED_LISTS = {realm: {"accounts": 60, "tax_codes": 7, "vendors": 45, "customers": 5}}
+    monkeypatch.setattr(endpoints, "QUERY_PAGE_SIZE", 20)
+    connection = connect_company(client, world.a, world.users["business_admin"], US)
+    sync(connection, full=True)
+    generated = entries(connection, A).filter(code__startswith="600")
+    assert generated.count() == 60 and generated.filter(active=False).count() == 1, "every 50th is archived"
+    assert entries(connection, A).get(code="60005").name == "Fuel North 00005"
+    assert entries(connection, T).filter(code__startswith="TC").count() == 7
+    assert entries(connection, T).get(code="TC003").rate == Decimal("3.75")
+    assert entries(connection, C).filter(name__startswith="Supplier ").count() == 45
+    assert entries(connection, C).filter(name__startswith="Customer ").count() == 5
+    paged = client_of(connection).query(
+        "select * from Vendor where Active in (true, false) STARTPOSITION 21 MAXRESULTS 20"
+    )
+    walked = client_of(connection).query("select * from Vendor where DisplayName like '%' and Active in (true, false)")
+    assert [v["Id"] for v in paged["Vendor"]] == [v["Id"] for v in walked["Vendor"][20:40]]
