@@ -2,7 +2,8 @@
 
 Coding comes from the connection's lists (DESIGN.md §9), never from text or fixed codes: a line's ``AccountCode`` is
 the category's code (``AccountID`` for an account without one), its ``TaxType`` the tax rate's code, a spend money's
-``BankAccount`` the payment account's ``AccountID``. What a document lacks that Xero needs is the document's own
+``BankAccount`` the payment account's ``AccountID``; a line without a tax rate takes its account's default one, as
+in Xero's screens. What a document lacks that Xero needs is the document's own
 ValidationError, naming the list to choose from (the readiness check stops such items first).
 
 ``Reference`` goes on sales invoices and spend money only (Xero ignores it on bills); every document carries ``Url``,
@@ -103,8 +104,7 @@ class XeroClient(ListFetcher, OAuthProviderClient):
             line["AccountID"] = account.external_id
         if doc.tax_rate_ref is not None:
             line["TaxType"] = doc.tax_rate_ref.code or doc.tax_rate_ref.external_id
-        elif doc.tax:
-            raise ValidationError("Choose a tax rate from Xero's list of tax rates: the document has tax on it.")
+        # Without one, Xero applies the account's own default tax rate (its TaxType), as it does in its screens.
         return [line]
 
     @staticmethod

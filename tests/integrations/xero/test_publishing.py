@@ -83,13 +83,14 @@ def test_nothing_is_hard_coded_any_more():
 def test_an_uncoded_document_is_refused_by_the_client_before_any_call(xero, calls):
     with pytest.raises(ValidationError, match="Choose a category from Xero's chart of accounts"):
         client_of(xero).publish(document(xero, category_ref=None))
-    with pytest.raises(ValidationError, match="Choose a tax rate from Xero's list"):
-        client_of(xero).publish(document(xero, tax_rate_ref=None))
     with pytest.raises(ValidationError, match="Choose the bank account or credit card it was paid from"):
         client_of(xero).publish(document(xero, publish_as="spend_money", paid=True))
     assert not calls.api(), "refused before Xero was asked anything"
     untaxed = document(xero, tax=None, tax_rate_ref=None)
     assert received(client_of(xero).publish(untaxed))["LineAmountTypes"] == "NoTax"
+    defaulted = client_of(xero).publish(document(xero, tax_rate_ref=None))
+    assert "TaxType" not in received(defaulted)["LineItems"][0]
+    assert stored(defaulted).body["LineItems"][0]["TaxType"] == "INPUT2", "Xero took the account's default rate"
 
 
 def test_the_sandbox_refuses_an_unknown_or_archived_account_code(xero):
