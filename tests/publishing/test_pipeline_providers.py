@@ -40,14 +40,19 @@ def sent(monkeypatch):
 
 
 def ready_item(world, kind="cost", n=1, **extra):
+    """An item ready to publish, coded from the Xero organisation's lists: a cost to 429 General Expenses, a sale
+    to 200 Sales, spend money paid from the Business Bank Account."""
     fields = {
         "date": "2026-11-02",
         "due_date": "2026-12-02",
         "total": "120.00",
         "tax": "20.00",
-        "category": "429 General Expenses",
+        "category": "200 Sales" if kind == "sales" else "429 General Expenses",
         "invoice_number": f"INV-{kind}-{n}",
-    } | extra
+    }
+    if extra.get("publish_as") == "spend_money":
+        fields |= {"payment_method": "Business Bank Account", "paid": True}
+    fields |= extra
     name = "Northwind Traders" if kind == "sales" else "Office Supplies Co"
     return item_create(business=world.a, actor=world.users["business_admin"], kind=kind, contact_name=name, **fields)
 
@@ -78,11 +83,7 @@ def test_xero_publishes_each_kind_once_with_its_attachment(
     client, world, xero_checked, sent, django_capture_on_commit_callbacks, kind, publish_as, doc_type
 ):
     oauth_connect(client, world.a, world.users["business_admin"], "xero")
-    # Coded from the organisation's lists: a sale to an income account, spend money paid from a bank account.
-    coding = {"category": "200 Sales"} if kind == "sales" else {}
-    if publish_as == "spend_money":
-        coding |= {"payment_method": "Business Bank Account", "paid": True}
-    item = ready_item(world, kind, publish_as=publish_as, **coding)
+    item = ready_item(world, kind, publish_as=publish_as)
     Item.objects.for_business(world.a).filter(pk=item.pk).update(attachment="")
     item.refresh_from_db()
     item.attachment.save("receipt.pdf", ContentFile(PDF), save=True)
@@ -234,7 +235,7 @@ def test_xero_tax_rates_are_coded_from_the_lists_by_name_or_refused_before_publi
 ):
     oauth_connect(client, world.a, world.users["business_admin"], "xero")
     named = ready_item(world, "cost", n=31, tax_rate="20% (VAT on Expenses)")
-    sales = ready_item(world, "sales", n=32, tax_rate="20% (VAT on Income)", category="200 Sales")
+    sales = ready_item(world, "sales", n=32, tax_rate="20% (VAT on Income)")
     unknown = ready_item(world, "cost", n=33, tax_rate="17.5% (old VAT)")
     publish_and_run(world, [named, sales], sent, django_capture_on_commit_callbacks)
     for item, tax_type in ((named, "INPUT2"), (sales, "OUTPUT2")):
