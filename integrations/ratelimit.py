@@ -11,6 +11,7 @@ from __future__ import annotations
 import time
 import uuid
 from contextlib import contextmanager, suppress
+from contextvars import ContextVar
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -43,6 +44,23 @@ return {1, '0', ''}
 """
 
 
+_COUNT = """
+local window_key = KEYS[1]
+local now, per_minute, token = tonumber(ARGV[1]), tonumber(ARGV[2]), ARGV[3]
+redis.call('ZREMRANGEBYSCORE', window_key, '-inf', now - 60)
+if redis.call('ZCARD', window_key) >= per_minute then
+  local oldest = redis.call('ZRANGE', window_key, 0, 0, 'WITHSCORES')
+  return tostring(math.max(0.05, tonumber(oldest[2]) + 60 - now))
+end
+redis.call('ZADD', window_key, now, token)
+redis.call('EXPIRE', window_key, 61)
+return '0'
+"""
+
+# The calls the slot being held reserved in its connection's minute and not yet made (see call_count).
+_reserved: ContextVar[dict | None] = ContextVar("ratelimit_reserved", default=None)
+
+
 @lru_cache(maxsize=4)
 def _client(url: str) -> redis.Redis:
     return redis.Redis.from_url(url, socket_timeout=5, socket_connect_timeout=5)
@@ -70,11 +88,39 @@ def provider_slot(
     if not int(taken):
         reason = "calls a minute" if which == b"minute" else "calls at once"
         raise OwnLimitReached(f"Our own limit of {reason} for this connection was reached.", float(wait))
+    held = _reserved.set({"connection": str(connection_id), "window": window, "left": calls})
     try:
         yield Slot(client=client, flight_key=flight_key, token=token)
     finally:
+        _reserved.reset(held)
         with suppress(redis.RedisError):  # the slot expires by itself
             client.zrem(flight_key, token)
+
+
+def call_count(*, connection_id, per_minute: int) -> None:
+    """Count one request of a connection in its minute, as the provider counts every request. Inside a slot that
+    reserved calls of this connection's minute (:func:`provider_slot`), the request spends one of them; beyond them,
+    or outside any slot (a look-up, an attachment, a retry after a refresh), it takes one more place in the minute,
+    or raises OwnLimitReached with how long to wait."""
+    held = _reserved.get()
+    if held and held["connection"] == str(connection_id) and held["window"] == "minute" and held["left"] > 0:
+        held["left"] -= 1
+        return
+    if per_minute <= 0:
+        return
+    wait = float(
+        _redis().eval(_COUNT, 1, f"ratelimit:{connection_id}:minute", time.time(), per_minute, uuid.uuid4().hex)
+    )
+    if wait > 0:
+        raise OwnLimitReached("Our own limit of calls a minute for this connection was reached.", wait)
+
+
+def calls_counted(*, connection_id) -> int:
+    """The requests counted in the connection's last minute."""
+    key = f"ratelimit:{connection_id}:minute"
+    client = _redis()
+    client.zremrangebyscore(key, "-inf", time.time() - 60)
+    return int(client.zcard(key))
 
 
 @dataclass(frozen=True)

@@ -26,6 +26,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.db import transaction
 from django.db.models import F
+from django.urls import reverse
 from django.utils import timezone
 
 from dext_connections.db import rows_update
@@ -192,6 +193,8 @@ def document_for(item: Item, job: PublishJob, *, with_attachment: bool = True) -
         category_ref=_coding(item.category_entry),
         tax_rate_ref=_coding(item.tax_rate_entry),
         payment_account_ref=_coding(item.payment_account_entry),
+        source_url=settings.SITE_URL
+        + reverse("item_detail", kwargs={"business_id": item.business_id, "item_id": item.pk}),
     )
 
 

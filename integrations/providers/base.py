@@ -72,6 +72,11 @@ class AuthError(ProviderError):
     """The authorisation is gone: the connection needs a reconnect; retrying will not help."""
 
 
+class AccessLost(AuthError):
+    """The provider refuses this connection's organisation although the token is valid (the organisation took the
+    app's access away): a refreshed token will not bring it back, so no refresh is tried."""
+
+
 class RateLimited(ProviderError):
     """Not now: wait ``retry_after`` seconds (None: unknown) and try again. Raised as one of the two below."""
 
@@ -165,6 +170,9 @@ class Provider(ABC):
     lists_from_main: ClassVar[bool] = False
     # What the Connections page says under a connection of this provider (how its documents travel, say).
     connection_note: ClassVar[str] = ""
+    # A main ledger whose bills an approval app pulls into its workflow when they await approval: the status such a
+    # bill is created in (Xero: SUBMITTED, which ApprovalMax pulls), or "" when there is no such route.
+    approval_route: ClassVar[str] = ""
     # The list a sales item's category comes from: the chart of accounts (an income account), or the ledger's
     # products and services where its invoice lines name an item, not an account (QuickBooks Desktop).
     sales_category_list: ClassVar[str] = "accounts"

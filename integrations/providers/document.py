@@ -59,11 +59,9 @@ class PublishDocument:
     category_ref: Coding | None = None
     tax_rate_ref: Coding | None = None
     payment_account_ref: Coding | None = None
-
-    @property
-    def account_code(self) -> str:
-        """ "429 General Expenses" → "429": the code part of a category."""
-        return (self.category or "").split(" ", 1)[0]
+    # The item's page in the product (its last path part is ``reference``): ledgers that keep a link back to the
+    # source document (Xero's ``Url``) get it, and a document is recognised by it where no reference is kept.
+    source_url: str = ""
 
     @property
     def net(self) -> Decimal:

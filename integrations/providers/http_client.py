@@ -11,8 +11,9 @@ from email.utils import parsedate_to_datetime
 
 import httpx
 
-from integrations import http, tokens
+from integrations import http, ratelimit, tokens
 from integrations.providers.base import (
+    AccessLost,
     AuthError,
     ExternalRef,
     ProviderError,
@@ -129,6 +130,10 @@ class HttpProviderClient:
     def is_auth_failure(self, response: httpx.Response) -> bool:
         return response.status_code == 401
 
+    def lost_access(self, response: httpx.Response) -> AccessLost | None:
+        """The error of an answer saying the organisation took our access away (no refresh can help), or None."""
+        return None
+
     def send(self, method: str, url: str, *, headers: dict | None = None, **kwargs) -> httpx.Response:
         """One HTTP call; every failure becomes AuthError, ProviderRateLimited, TransientError or ValidationError."""
         try:
@@ -139,6 +144,8 @@ class HttpProviderClient:
             raise TransientError(f"Could not reach {self.provider_name} ({exc.__class__.__name__}).") from None
         if response.status_code == 429:
             raise ProviderRateLimited(f"{self.provider_name} asked us to slow down.", retry_after_seconds(response))
+        if (lost := self.lost_access(response)) is not None:
+            raise lost
         if self.is_auth_failure(response):
             raise AuthError(f"{self.provider_name} refused our authorisation.")
         if response.status_code >= 500:
@@ -149,18 +156,31 @@ class HttpProviderClient:
 
 
 class OAuthProviderClient(HttpProviderClient):
-    """An HTTP client that sends a bearer token, refreshing once when the provider says it expired."""
+    """An HTTP client that sends a bearer token, refreshing once when the provider says it expired. Every request
+    counts against the connection's calls a minute (:func:`integrations.ratelimit.call_count`): look-ups,
+    creates, attachments and list pages alike, as the provider counts them."""
 
     def extra_headers(self) -> dict:
         return {}
 
+    def count_call(self) -> None:
+        """One request of this connection, counted in its minute (OwnLimitReached when the minute is spent)."""
+        from integrations.providers import registry
+
+        provider = registry.get(self.connection.provider)
+        ratelimit.call_count(connection_id=self.connection.pk, per_minute=provider.rate_limit_per_minute)
+
     def call(self, method: str, url: str, *, headers: dict | None = None, **kwargs) -> httpx.Response:
         token = tokens.access_token(self.connection)
+        self.count_call()
         try:
             return self.send(method, url, headers={**self._headers(token), **(headers or {})}, **kwargs)
+        except AccessLost:
+            raise
         except AuthError:
             # An access token can die before its expiry (revoked, rotated elsewhere): refresh once.
             token = tokens.refresh(self.connection, stale_access_token=token)
+            self.count_call()
             return self.send(method, url, headers={**self._headers(token), **(headers or {})}, **kwargs)
 
     def _headers(self, token: str) -> dict:

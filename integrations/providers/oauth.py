@@ -133,17 +133,30 @@ class OAuth2Provider(Provider):
             return self._token_call(lambda: session.fetch_token(self.token_endpoint(), code=code, **kwargs))
 
     def refresh_token(self, *, refresh_token: str) -> dict:
+        """A new access token (and, where the provider rotates it, refresh token). Only ``invalid_grant`` says the
+        grant is gone (AuthError: the connection needs a reconnect); any other refusal (``temporarily_unavailable``,
+        ``server_error``, a misconfigured client), a 5xx or the network is TransientError: the refresh token is kept
+        and the refresh tried again later."""
         with self._session() as session:
-            return self._token_call(lambda: session.refresh_token(self.token_endpoint(), refresh_token=refresh_token))
+            return self._token_call(
+                lambda: session.refresh_token(self.token_endpoint(), refresh_token=refresh_token), refreshing=True
+            )
 
     @staticmethod
-    def _token_call(call) -> dict:
+    def _token_call(call, *, refreshing: bool = False) -> dict:
         try:
-            token = dict(call())
+            answer = call()
         except OAuthError as exc:
+            if refreshing and exc.error != "invalid_grant":
+                raise TransientError(f"The provider could not renew the authorisation now ({exc.error}).") from None
             raise AuthError(f"The provider refused the authorisation ({exc.error}).") from None
         except httpx.HTTPError as exc:
             raise TransientError(f"Could not reach the provider: {exc.__class__.__name__}.") from None
+        except ValueError:  # an answer that is no token (an error page of a proxy or a 5xx)
+            raise TransientError("The provider answered the token request with something else than a token.") from None
+        token = dict(answer)
+        if not token.get("access_token"):
+            raise TransientError("The provider answered the token request without a token.")
         if "expires_at" not in token and token.get("expires_in"):
             token["expires_at"] = int(time.time()) + int(token["expires_in"])
         return token

@@ -21,6 +21,9 @@ token endpoint or the Bill.com login), each call draws a number; below ``rate`` 
   every current refresh token answers ``invalid_grant`` (for Bill.com: every session lapses). Tokens
   issued afterwards work, and the switch reads ``none`` again. To imitate a connection that has
   expired for good, set ``revoke_refresh`` and then ``expire_tokens``.
+- ``disconnect`` acts once, when set: every organisation takes the app's access away (as Xero's "Disconnect"
+  under Connected apps does): tokens stay valid but reach no organisation, so API calls answer the provider's
+  lost-access error (Xero: 403 ``AuthenticationUnsuccessful``). Then the switch reads ``none`` again.
 
 Draws are reproducible: the ``n``-th call that draws after a switch is set gets :func:`draw` of
 ``(seed, provider, n)``. Setting a switch without a ``seed`` picks one at random; the switch's state reports
@@ -123,6 +126,8 @@ def fault_set(
         affected = _sessions_lapse() if provider == Provider.BILL_COM else oauth.access_tokens_expire(provider)
     elif mode == FaultMode.REVOKE_REFRESH:
         affected = _sessions_lapse() if provider == Provider.BILL_COM else oauth.refresh_tokens_revoke(provider)
+    elif mode == FaultMode.DISCONNECT:
+        affected = _sessions_lapse() if provider == Provider.BILL_COM else oauth.organisations_disconnect(provider)
     stored = mode if mode in PER_CALL else FaultMode.NONE
     Fault.objects.update_or_create(
         provider=provider,

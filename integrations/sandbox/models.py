@@ -208,6 +208,7 @@ class FaultMode(models.TextChoices):
     SLOW_ANSWER = "slow_answer", "A write is done, then answered after the client's timeout"
     EXPIRE_TOKENS = "expire_tokens", "Expire every current access token (once)"
     REVOKE_REFRESH = "revoke_refresh", "Revoke every current refresh token (once)"
+    DISCONNECT = "disconnect", "Every organisation disconnects the app (once): tokens live, access gone"
 
 
 class Fault(models.Model):

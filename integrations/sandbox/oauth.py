@@ -53,6 +53,9 @@ class Policy:
     refresh_expiry_in_answer: bool = False
     brand: str = "other"  # the consent page's colours
     scope_descriptions: dict[str, str] = field(default_factory=dict)
+    # Scopes this app may not ask for (Xero: apps created from March 2026 and ``accounting.transactions``): the
+    # authorize request goes back with ``invalid_scope``.
+    refused_scopes: frozenset[str] = frozenset()
 
 
 # --- clients ---
@@ -167,7 +170,7 @@ def authorize_request_check(policy: Policy, *, params: dict, callbacks: set[str]
 
     if params.get("response_type") != "code":
         raise back("unsupported_response_type")
-    if not params.get("scope", "").split():
+    if not params.get("scope", "").split() or set(params["scope"].split()) & policy.refused_scopes:
         raise back("invalid_scope")
     challenge, method = params.get("code_challenge", ""), params.get("code_challenge_method", "")
     if (challenge or method) and (method != "S256" or not 43 <= len(challenge) <= 128):
@@ -441,6 +444,17 @@ def access_tokens_expire(provider: str) -> int:
     return Token.objects.filter(grant__provider=provider, kind=TokenKind.ACCESS, expires_at__gt=now).update(
         expires_at=now
     )
+
+
+def organisations_disconnect(provider: str) -> int:
+    """Every organisation takes its access away (Xero's "Disconnect" under Connected apps): the grants' tokens stay
+    valid, but reach no organisation any more. Answers how many grants lost organisations."""
+    grants = Grant.objects.filter(provider=provider, organisations__isnull=False).distinct()
+    count = 0
+    for grant in grants:
+        grant.organisations.clear()
+        count += 1
+    return count
 
 
 def refresh_tokens_revoke(provider: str) -> int:

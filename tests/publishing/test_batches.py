@@ -104,14 +104,15 @@ def test_xero_batch_refusals_land_on_their_own_items(client, world, wire, messag
     oauth_connect(client, world.a, world.users["business_admin"], "xero")
     good = [ready_item(world, "sales", n=n) for n in (0, 2)]
     pair = [ready_item(world, "sales", n=1), ready_item(world, "sales", n=1)]  # Xero refuses a second number
-    unknown_tax = ready_item(world, "sales", n=7, tax_rate="17.5% (old VAT)")
-    publish(world, [*good, *pair, unknown_tax], messages, django_capture_on_commit_callbacks)
+    # A rate of the organisation's list that Xero refuses on a sale (it applies to expenses only).
+    wrong_tax = ready_item(world, "sales", n=7, tax_rate="20% (VAT on Expenses)")
+    publish(world, [*good, *pair, wrong_tax], messages, django_capture_on_commit_callbacks)
     assert run_all(messages) == []
-    for item in [*good, *pair, unknown_tax]:
+    for item in [*good, *pair, wrong_tax]:
         item.refresh_from_db()
     assert {i.state for i in good} == {ItemState.PUBLISHED}
     [twin] = [i for i in pair if i.state != ItemState.PUBLISHED]
-    for item, words in ((twin, "must be unique"), (unknown_tax, "17.5% (old VAT)")):
+    for item, words in ((twin, "must be unique"), (wrong_tax, "The TaxType code 'INPUT2'")):
         assert item.state == ItemState.READY and item.last_publish_error_kind == "validation"
         assert words in item.last_publish_error, item.last_publish_error
     good = [*good, *(i for i in pair if i is not twin)]

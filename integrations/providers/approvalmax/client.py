@@ -1,60 +1,56 @@
-"""ApprovalMax Public API client: bills go into the company's approval workflow.
+"""ApprovalMax: bills reach its approval workflow through the business's main ledger, not its own API.
 
-The bill endpoint follows the sandbox's reading of ApprovalMax's published reference, which could
-not be checked offline here. There is no idempotency key: a bill is looked up by our reference first.
+ApprovalMax's Public API publishes read operations only (companies and their requests); no endpoint to create or
+submit a bill request could be confirmed in its published reference (see docs/provider-notes.md, ApprovalMax). Its
+documented route for Xero is to pull bills that are *awaiting approval* (``SUBMITTED``) from the connected Xero
+organisation into its workflow. So a bill for ApprovalMax is created in the business's main connection, as
+that ledger's own client makes it, in the status a bill awaiting approval has there, coded from that ledger's lists
+(``lists_from_main``). A main ledger without such a route (QuickBooks Online's bills bypass ApprovalMax's workflow)
+refuses the document with a sentence saying so.
+
+The document is found again, after a lost answer, by the main ledger client's own look-up (for Xero: the supplier's
+bills matched by the link to our item), never by taking the first row of an unfiltered list.
 """
 
 from __future__ import annotations
 
-from decimal import Decimal
-
-from integrations import http
-from integrations.providers.approvalmax.endpoints import API, APP
-from integrations.providers.base import ExternalRef, ValidationError
+from integrations.models import LIVE_STATUSES, Connection, ConnectionStatus, ProviderKind
+from integrations.providers.base import AuthError, ExternalRef, ValidationError
 from integrations.providers.document import PublishDocument
-from integrations.providers.http_client import OAuthProviderClient
+from integrations.providers.http_client import OAuthProviderClient, Outcome
 
 
 class ApprovalMaxClient(OAuthProviderClient):
     provider_name = "ApprovalMax"
 
-    def bills_url(self, suffix: str = "") -> str:
-        company = self.connection.external_tenant_id
-        return http.url(API, f"/api/v1/companies/{company}/bills{suffix}")
+    def main_client(self):
+        """The business's main ledger's client, set to create bills awaiting approval; ValidationError when there is
+        no main ledger ApprovalMax pulls bills from."""
+        from integrations.providers import registry
 
-    def validation_message(self, response) -> str:
-        try:
-            body = response.json()
-        except ValueError:
-            return f"ApprovalMax refused the document ({response.status_code})."
-        errors = body.get("errors") or {}
-        parts = (
-            [f"{field}: {' '.join(messages)}" for field, messages in errors.items()] if isinstance(errors, dict) else []
+        main = (
+            Connection.objects.for_business(self.connection.business_id)
+            .filter(kind=ProviderKind.MAIN, status__in=LIVE_STATUSES)
+            .first()
         )
-        return "; ".join(parts) or body.get("detail") or body.get("title") or "ApprovalMax refused the document."
+        provider = registry.get_or_none(main.provider) if main is not None else None
+        if provider is None or not provider.approval_route:
+            raise ValidationError(
+                "ApprovalMax takes bills from the business's Xero organisation: connect Xero (the organisation "
+                "ApprovalMax is connected to) as the main integration, then publish again."
+            )
+        if main.status != ConnectionStatus.ACTIVE:
+            raise AuthError(f"{main.name} needs to be reconnected before bills can go to ApprovalMax.")
+        client = provider.client(main)
+        client.bill_status = provider.approval_route
+        return client
 
     def publish(self, doc: PublishDocument) -> ExternalRef:
-        found = self.call("GET", self.bills_url(), params={"reference": doc.reference}).json().get("payload") or []
-        if found:
-            request = found[0]
-        else:
-            body = {
-                "contactName": doc.contact_name,
-                "number": doc.invoice_number,
-                "date": doc.date.isoformat(),
-                "dueDate": doc.due_date.isoformat() if doc.due_date else None,
-                "currency": doc.currency,
-                "reference": doc.reference,
-                "lineItems": [
-                    {
-                        "description": doc.line_description[:4000],
-                        "amount": float(Decimal(doc.total).quantize(Decimal("0.01"))),
-                        "accountCode": doc.account_code,
-                    }
-                ],
-            }
-            request = self.call("POST", self.bills_url(), json=body).json().get("payload") or {}
-        if not request.get("requestId"):
-            raise ValidationError("ApprovalMax answered without the request.")
-        app = http.url(APP)
-        return ExternalRef(external_id=request["requestId"], url=f"{app}/requests/{request['requestId']}")
+        return self.main_client().publish(doc)
+
+    def publish_many(self, docs: list[PublishDocument]) -> list[Outcome]:
+        try:
+            client = self.main_client()
+        except (ValidationError, AuthError) as exc:
+            return [exc] * len(docs)
+        return client.publish_many(docs)

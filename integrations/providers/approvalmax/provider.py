@@ -1,4 +1,5 @@
-"""ApprovalMax: OAuth 2.0; bills go into the company's approval workflow."""
+"""ApprovalMax: OAuth 2.0 (to know the companies the business has there); bills reach its approval workflow through
+the business's Xero organisation (see client.py)."""
 
 from integrations import http
 from integrations.providers.approvalmax.endpoints import API, ENDPOINTS, IDENTITY, OAUTH_REGISTRATION
@@ -16,11 +17,18 @@ class ApprovalMax(OAuth2Provider):
     endpoints = ENDPOINTS
     registration = OAUTH_REGISTRATION
     authorize_base, authorize_path = IDENTITY, "/connect/authorize"
+    # Read only: the Public API's published operations read companies and requests; bills are not created through it.
     scopes = (
         "openid",
         "offline_access",
         "https://www.approvalmax.com/scopes/public_api/read",
-        "https://www.approvalmax.com/scopes/public_api/write",
+    )
+    # Its items are coded against the main ledger's lists (the bill is made there) and go there, awaiting approval.
+    lists_from_main = True
+    connection_note = (
+        "Bills for ApprovalMax are created in your Xero organisation as Awaiting Approval; ApprovalMax pulls them "
+        "into its approval workflow (about hourly; a requester must be set under Pulling from Xero in ApprovalMax) "
+        "and marks them approved in Xero."
     )
 
     def token_endpoint(self) -> str:

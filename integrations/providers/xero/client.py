@@ -1,33 +1,53 @@
-"""Xero Accounting API client: contacts, bills (ACCPAY), sales (ACCREC), spend money, attachments."""
+"""Xero Accounting API client: contacts, bills (ACCPAY), sales (ACCREC), spend money, attachments, and the lists.
+
+Coding comes from the connection's lists (DESIGN.md §9), never from text or fixed codes: a line's ``AccountCode`` is
+the category's code (``AccountID`` for an account without one), its ``TaxType`` the tax rate's code, a spend money's
+``BankAccount`` the payment account's ``AccountID``; a line without a tax rate takes its account's default one, as
+in Xero's screens. What a document lacks that Xero needs is the document's own
+ValidationError, naming the list to choose from (the readiness check stops such items first).
+
+``Reference`` goes on sales invoices and spend money only (Xero ignores it on bills); every document carries ``Url``,
+the link back to its item, by which a bill made by an earlier attempt is found again.
+"""
 
 from __future__ import annotations
 
-import json
 from decimal import Decimal
-from functools import cached_property
 from urllib.parse import quote
 
 import httpx
 
 from integrations import http
-from integrations.providers.base import ExternalRef, ValidationError
+from integrations.providers.base import AccessLost, ExternalRef, ValidationError
 from integrations.providers.document import PublishDocument, request_key
 from integrations.providers.http_client import OAuthProviderClient, Outcome
-from integrations.providers.xero.endpoints import ACCOUNTING_PATH, API, APP, SPEND_BANK_ACCOUNT_CODE
+from integrations.providers.xero.endpoints import ACCOUNTING_PATH, API, APP
+from integrations.providers.xero.lists import ListFetcher
+
+LIVE_INVOICE_STATUSES = "DRAFT,SUBMITTED,AUTHORISED,PAID"
 
 
 def _money(value: Decimal) -> str:
     return str(Decimal(value).quantize(Decimal("0.01")))
 
 
-class XeroClient(OAuthProviderClient):
+class XeroClient(ListFetcher, OAuthProviderClient):
     provider_name = "Xero"
+    # The status a bill is created in: approved (ApprovalMax's route publishes them SUBMITTED, awaiting approval).
+    bill_status = "AUTHORISED"
 
     def api(self, path: str) -> str:
         return http.url(API, f"{ACCOUNTING_PATH}{path}")
 
     def extra_headers(self) -> dict:
         return {"xero-tenant-id": self.connection.external_tenant_id}
+
+    def lost_access(self, response: httpx.Response) -> AccessLost | None:
+        """403 (``AuthenticationUnsuccessful``): the organisation disconnected the app, or the tenant is not
+        reachable with this grant. A new token will not help: the connection needs a reconnect."""
+        if response.status_code == 403:
+            return AccessLost("Xero no longer lets us reach this organisation: reconnect it.")
+        return None
 
     def validation_message(self, response: httpx.Response) -> str:
         try:
@@ -72,41 +92,41 @@ class XeroClient(OAuthProviderClient):
             "Description": doc.line_description[:4000],
             "Quantity": 1,
             "UnitAmount": float(_money(doc.net if doc.tax else doc.total)),
-            "AccountCode": doc.account_code,
         }
-        if doc.tax_rate:
-            line["TaxType"] = self.tax_type(doc.tax_rate)
+        account = doc.category_ref
+        if account is None:
+            raise ValidationError(
+                "Choose a category from Xero's chart of accounts: Xero needs an account on each line."
+            )
+        if account.code:
+            line["AccountCode"] = account.code
+        else:
+            line["AccountID"] = account.external_id
+        if doc.tax_rate_ref is not None:
+            line["TaxType"] = doc.tax_rate_ref.code or doc.tax_rate_ref.external_id
+        # Without one, Xero applies the account's own default tax rate (its TaxType), as it does in its screens.
         return [line]
 
-    @cached_property
-    def tax_rates(self) -> list[dict]:
-        """The organisation's tax rates (read once a batch from the shared cache)."""
-        found = self.lookup(
-            "tax-rates", "all", lambda: json.dumps(self.call("GET", self.api("/TaxRates")).json().get("TaxRates") or [])
-        )
-        return json.loads(found)
-
-    def tax_type(self, tax_rate: str) -> str:
-        """Xero's TaxType for a tax rate as people write it ("20% (VAT on Expenses)") or its code ("INPUT2")."""
-        rates = self.tax_rates
-        wanted = " ".join(tax_rate.split()).lower()
-        for rate in rates:
-            if wanted in (str(rate.get("TaxType", "")).lower(), " ".join(str(rate.get("Name", "")).split()).lower()):
-                return rate["TaxType"]
-        raise ValidationError(f"No Xero tax rate matches {tax_rate!r}; choose one of this organisation's tax rates.")
+    @staticmethod
+    def _amount_types(doc: PublishDocument) -> str:
+        return "Exclusive" if doc.tax else "NoTax"
 
     def invoice_body(self, doc: PublishDocument, contact_id: str) -> dict:
+        sales = doc.kind == "sales"
         invoice = {
-            "Type": "ACCREC" if doc.kind == "sales" else "ACCPAY",
+            "Type": "ACCREC" if sales else "ACCPAY",
             "Contact": {"ContactID": contact_id},
             "Date": doc.date.isoformat(),
             "InvoiceNumber": doc.invoice_number or "",
-            "Reference": doc.reference,
             "CurrencyCode": doc.currency,
-            "LineAmountTypes": "Exclusive" if doc.tax else "NoTax",
+            "LineAmountTypes": self._amount_types(doc),
             "LineItems": self.line_items(doc),
-            "Status": "AUTHORISED",
+            "Status": "AUTHORISED" if sales else self.bill_status,
         }
+        if sales:
+            invoice["Reference"] = doc.reference  # ACCREC only: Xero ignores it on a bill
+        if doc.source_url:
+            invoice["Url"] = doc.source_url
         if doc.due_date:
             invoice["DueDate"] = doc.due_date.isoformat()
         if doc.external_id:
@@ -114,16 +134,22 @@ class XeroClient(OAuthProviderClient):
         return {"Invoices": [invoice]}
 
     def spend_body(self, doc: PublishDocument, contact_id: str) -> dict:
+        if doc.payment_account_ref is None:
+            raise ValidationError(
+                "Choose the bank account or credit card it was paid from, from Xero's list of payment accounts."
+            )
         transaction = {
             "Type": "SPEND",
             "Contact": {"ContactID": contact_id},
-            "BankAccount": {"Code": SPEND_BANK_ACCOUNT_CODE},
+            "BankAccount": {"AccountID": doc.payment_account_ref.external_id},
             "Date": doc.date.isoformat(),
             "Reference": doc.reference,
             "CurrencyCode": doc.currency,
-            "LineAmountTypes": "Exclusive" if doc.tax else "NoTax",
+            "LineAmountTypes": self._amount_types(doc),
             "LineItems": self.line_items(doc),
         }
+        if doc.source_url:
+            transaction["Url"] = doc.source_url
         if doc.external_id:
             transaction["BankTransactionID"] = doc.external_id
         return {"BankTransactions": [transaction]}
@@ -133,19 +159,46 @@ class XeroClient(OAuthProviderClient):
         return "BankTransactions" if doc.kind != "sales" and doc.publish_as == "spend_money" else "Invoices"
 
     def _element(self, doc: PublishDocument) -> tuple[str, dict]:
-        """The collection a document goes to (Invoices or BankTransactions) and its element there."""
+        """The collection a document goes to (Invoices or BankTransactions) and its element there. The coding is
+        checked before the contact is looked up: a document Xero would refuse costs no call."""
+        spend = self.collection(doc) == "BankTransactions"
+        self.line_items(doc)
+        if spend and doc.payment_account_ref is None:
+            self.spend_body(doc, "")  # raises the sentence naming the list
         contact_id = self.contact_id(doc.contact_name)
-        if self.collection(doc) == "BankTransactions":
+        if spend:
             return "BankTransactions", self.spend_body(doc, contact_id)["BankTransactions"][0]
         return "Invoices", self.invoice_body(doc, contact_id)["Invoices"][0]
 
     def earlier_document(self, doc: PublishDocument) -> ExternalRef | None:
-        """By our reference (the item id, which Xero keeps in ``Reference``); a voided or deleted one does not
-        count. Its attachment goes up again under the same file name, which Xero replaces, not adds."""
+        """The document an earlier publish job of this item made; a voided or deleted one does not count. Its
+        attachment goes up again under the same file name, which Xero replaces, not adds.
+
+        Sales invoices and spend money keep our reference (the item id) in ``Reference``. Bills do not (Xero ignores
+        ``Reference`` on ACCPAY): they are looked up among the supplier's bills (``ContactIDs``, with
+        ``InvoiceNumbers`` when the bill has a number, both documented filters of ``GET /Invoices``) and recognised
+        by their ``Url``, the link to our item."""
         collection = self.collection(doc)
-        found = self.call("GET", self.api(f"/{collection}"), params={"where": f'Reference=="{doc.reference}"'})
-        rows = [row for row in found.json().get(collection) or [] if row.get("Status") not in ("DELETED", "VOIDED")]
-        return self._published(doc, collection, rows[0]) if rows else None
+        if collection == "BankTransactions" or doc.kind == "sales":
+            found = self.call("GET", self.api(f"/{collection}"), params={"where": f'Reference=="{doc.reference}"'})
+            rows = [r for r in found.json().get(collection) or [] if r.get("Status") not in ("DELETED", "VOIDED")]
+            return self._published(doc, collection, rows[0]) if rows else None
+        params = {"ContactIDs": self.contact_id(doc.contact_name), "Statuses": LIVE_INVOICE_STATUSES, "page": 1}
+        if doc.invoice_number:
+            params["InvoiceNumbers"] = doc.invoice_number
+        while True:
+            rows = self.call("GET", self.api("/Invoices"), params=params).json().get("Invoices") or []
+            for row in rows:
+                if row.get("Type") == "ACCPAY" and self._ours(doc, row):
+                    return self._published(doc, collection, row)
+            if len(rows) < 100:
+                return None
+            params["page"] += 1
+
+    @staticmethod
+    def _ours(doc: PublishDocument, row: dict) -> bool:
+        url = str(row.get("Url") or "").rstrip("/")
+        return bool(url) and url.rsplit("/", 1)[-1] == doc.reference
 
     def _published(self, doc: PublishDocument, collection: str, row: dict) -> ExternalRef:
         """A created or updated document: its attachment uploaded (on create), and where it lives."""

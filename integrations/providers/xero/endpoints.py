@@ -17,4 +17,3 @@ OAUTH_REGISTRATION = OAuthRegistration(
 )
 
 ACCOUNTING_PATH = "/api.xro/2.0"
-SPEND_BANK_ACCOUNT_CODE = "090"  # the demo company's business bank account

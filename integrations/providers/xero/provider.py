@@ -6,6 +6,7 @@ from integrations import http
 from integrations.providers.base import ItemKind
 from integrations.providers.oauth import OAuth2Provider
 from integrations.providers.xero.endpoints import API, ENDPOINTS, IDENTITY, LOGIN, OAUTH_REGISTRATION
+from integrations.providers.xero.lists import PASSES
 
 
 class Xero(OAuth2Provider):
@@ -20,16 +21,23 @@ class Xero(OAuth2Provider):
     endpoints = ENDPOINTS
     registration = OAUTH_REGISTRATION
     authorize_base, authorize_path = LOGIN, "/identity/connect/authorize"
+    # Granular scopes (apps created from March 2026 may not ask for ``accounting.transactions``): bills and sales,
+    # spend money, contacts, the lists (accounts, tax rates, tracking: settings), attachments.
     scopes = (
         "openid",
         "profile",
         "email",
         "offline_access",
-        "accounting.transactions",
+        "accounting.invoices",
+        "accounting.banktransactions",
         "accounting.contacts",
         "accounting.settings.read",
         "accounting.attachments",
     )
+    # Accounts (and the bank accounts and credit cards paid from), tax rates, contacts, tracking: see lists.py.
+    list_passes = PASSES
+    # ApprovalMax pulls Xero bills awaiting approval (SUBMITTED) into its workflow; approved, it sets them AUTHORISED.
+    approval_route = "SUBMITTED"
 
     def token_endpoint(self) -> str:
         return http.url(IDENTITY, "/connect/token")

@@ -81,7 +81,11 @@ class Call:
 
 
 @contextmanager
-def api_call(*, authorization: str | None, tenant_id: str | None, needs_tenant: bool = True) -> Iterator[Call]:
+def api_call(
+    *, authorization: str | None, tenant_id: str | None, needs_tenant: bool = True, scopes: tuple[str, ...] = ()
+) -> Iterator[Call]:
+    """``scopes``: the call needs a token granted one of them (else 401 ``AuthorizationUnsuccessful``, as Xero
+    answers a token without the scope)."""
     try:
         token, organisation = oauth.access_check(
             POLICY, authorization=authorization, organisation_id=tenant_id if needs_tenant else None
@@ -89,8 +93,11 @@ def api_call(*, authorization: str | None, tenant_id: str | None, needs_tenant: 
     except oauth.TokenRefused as refused:
         headers = {} if refused.reason == "missing" else {"WWW-Authenticate": 'Bearer error="invalid_token"'}
         raise xero_problem(401, "Unauthorized", "AuthenticationUnsuccessful", headers=headers) from None
+    if scopes and not set(scopes) & set(token.grant.scopes):
+        raise xero_problem(401, "Unauthorized", "AuthorizationUnsuccessful")
     if needs_tenant and organisation is None:
-        raise xero_problem(403, "Forbidden", "AuthorizationUnsuccessful")
+        # A tenant that disconnected the app (or one the token never reached): Xero answers 403, not 401.
+        raise xero_problem(403, "Forbidden", "AuthenticationUnsuccessful")
     if organisation is None:
         _fault_check()
         yield Call(grant=token.grant, organisation=None)

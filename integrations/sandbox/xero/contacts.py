@@ -1,18 +1,73 @@
 """Xero's contacts: listing, creating and updating them, and the contact a document names (by id, or by name:
-matched case-insensitively or created, as Xero does)."""
+matched case-insensitively or created, as Xero does).
+
+``GET /Contacts`` leaves ARCHIVED contacts out unless ``includeArchived=true``, honours ``If-Modified-Since`` (only
+contacts changed after it) and, with ``page=n``, answers 100 contacts a page. An organisation starts with the
+contacts of ``constants.CONTACTS`` (made on first use, with fixed ids)."""
 
 import uuid
 
 from integrations.sandbox import clock
 from integrations.sandbox.models import Contact, Organisation
 from integrations.sandbox.values import ms_date
+from integrations.sandbox.xero import constants
 from integrations.sandbox.xero.api import Call, envelope, not_found, save_all
 from integrations.sandbox.xero.constants import XERO
+from integrations.sandbox.xero.reference import since_parse
 from integrations.sandbox.xero.where import filtered, paged
 
 
-def contacts_list(*, call: Call, where: str | None, ids: str | None, page: str | None) -> dict:
-    items = [c.body for c in Contact.objects.filter(provider=XERO, organisation=call.organisation)]
+def contacts_seed(organisation: Organisation) -> None:
+    """The organisation's existing contacts, made once."""
+    ids = {
+        name: str(uuid.uuid5(uuid.UUID(organisation.external_id), f"contact:{name}")) for name, *_ in constants.CONTACTS
+    }
+    if Contact.objects.filter(provider=XERO, organisation=organisation, external_id__in=ids.values()).exists():
+        return
+    at = organisation.created_at
+    Contact.objects.bulk_create(
+        [
+            Contact(
+                provider=XERO,
+                organisation=organisation,
+                kind="Contact",
+                external_id=ids[name],
+                name=name,
+                body={
+                    "ContactID": ids[name],
+                    "Name": name,
+                    "ContactStatus": status,
+                    "IsSupplier": supplier,
+                    "IsCustomer": customer,
+                    "HasAttachments": False,
+                    "UpdatedDateUTC": ms_date(at),
+                },
+                created_at=at,
+                updated_at=at,
+            )
+            for name, supplier, customer, status in constants.CONTACTS
+        ],
+        ignore_conflicts=True,
+    )
+
+
+def contacts_list(
+    *,
+    call: Call,
+    where: str | None,
+    ids: str | None,
+    page: str | None,
+    include_archived: bool = False,
+    modified_since: str | None = None,
+) -> dict:
+    contacts_seed(call.organisation)
+    rows = Contact.objects.filter(provider=XERO, organisation=call.organisation)
+    since = since_parse(modified_since)
+    if since is not None:
+        rows = rows.filter(updated_at__gt=since)
+    items = [c.body for c in rows.order_by("name", "id")]
+    if not include_archived:
+        items = [c for c in items if c.get("ContactStatus") != "ARCHIVED"]
     if ids:
         wanted = {i.strip().lower() for i in ids.split(",")}
         items = [c for c in items if c["ContactID"] in wanted]
@@ -29,6 +84,7 @@ def contact_detail(*, call: Call, contact_id: str) -> dict:
 
 
 def _contact_by_name(organisation: Organisation, name: str) -> Contact | None:
+    contacts_seed(organisation)
     return Contact.objects.filter(provider=XERO, organisation=organisation, name__iexact=name.strip()).first()
 
 

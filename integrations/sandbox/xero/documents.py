@@ -1,7 +1,13 @@
 """Xero's invoices (bills and sales, ACCPAY and ACCREC) and bank transactions (spend and receive money): Xero's
 checks and arithmetic, listing and reading them.
 
-Reference rule: a document's ``reference`` is its ``Reference`` if present, else its ``InvoiceNumber``.
+``Reference`` is for sales invoices (ACCREC) and bank transactions only: on a bill (ACCPAY) Xero ignores it without
+a word (the supplier's number is the bill's ``InvoiceNumber``, which Xero's screens call "Reference"). ``Url`` (a link
+back to the source document, any type) must be an http(s) URL.
+
+Reference rule (the sandbox's bookkeeping of the product's item id): a document's ``reference`` is its ``Reference``
+if it keeps one, else the last part of its ``Url`` (the product links a bill to its item's page), else its
+``InvoiceNumber``.
 """
 
 import uuid
@@ -10,24 +16,52 @@ from decimal import Decimal
 from integrations.sandbox import clock, counters
 from integrations.sandbox.models import Document, Organisation
 from integrations.sandbox.values import cents, ms_date, number, parse_date, to_decimal
+from integrations.sandbox.xero import constants
 from integrations.sandbox.xero.api import Call, envelope, not_found, save_all
 from integrations.sandbox.xero.constants import (
-    ACCOUNTS,
-    ACCOUNTS_BY_CODE,
     BANK_TRANSACTION_TYPES,
     CURRENCIES,
     INVOICE_STATUSES,
     INVOICE_TYPES,
     LINE_AMOUNT_TYPES,
-    TAX_RATE_BY_TYPE,
     XERO,
+    ChartRow,
+    TaxRow,
 )
 from integrations.sandbox.xero.contacts import contact_link, contact_resolve
-from integrations.sandbox.xero.reference import account_uuid
+from integrations.sandbox.xero.reference import account_uuid, chart
 from integrations.sandbox.xero.where import filtered, paged
 
 
-def _lines(element: dict, *, approved: bool) -> tuple[list[str], dict]:
+def _account_check(organisation: Organisation, line: dict, *, approved: bool) -> tuple[list[str], ChartRow | None]:
+    """The account a line names (``AccountCode``, or ``AccountID`` for an account without a code), as Xero checks it:
+    it must exist, be active, and be one a line may use (not a bank or a system account)."""
+    code, account_id = line.get("AccountCode"), line.get("AccountID")
+    if not code and not account_id:
+        return (["Account code must be specified on every line of an approved document"] if approved else []), None
+    given = str(code or account_id)
+    for row, row_id in chart(organisation):
+        if (code and row.code == str(code)) or (not code and row_id == str(account_id).lower()):
+            if row.status != "ACTIVE":
+                return [
+                    f"Account code '{given}' has been archived, or has been deleted. "
+                    "Each line item must reference a valid account."
+                ], None
+            if row.type == "BANK" or row.system:
+                break
+            return [], row
+    return [f"Account code '{given}' is not a valid code for this document."], None
+
+
+def _tax_rate(tax_type: str, *, purchases: bool) -> TaxRow | None:
+    """An active tax rate this kind of document may use (a purchase: one that applies to expenses)."""
+    for rate in constants.TAX_RATES:
+        if rate.tax_type == tax_type and rate.status == "ACTIVE" and (rate.expenses if purchases else rate.revenue):
+            return rate
+    return None
+
+
+def _lines(element: dict, *, approved: bool, organisation: Organisation, purchases: bool) -> tuple[list[str], dict]:
     """Validated line items with Xero's arithmetic: LineAmount, TaxAmount, SubTotal, TotalTax, Total."""
     messages = []
     amount_types = element.get("LineAmountTypes") or "Exclusive"
@@ -56,14 +90,10 @@ def _lines(element: dict, *, approved: bool) -> tuple[list[str], dict]:
             messages.append("Each line item must have a UnitAmount or a LineAmount")
             continue
         amount = cents(line_amount if line_amount is not None else quantity * unit)
-        code = line.get("AccountCode")
-        account = ACCOUNTS_BY_CODE.get(str(code)) if code else None
-        if code and (account is None or account[2] == "BANK"):
-            messages.append(f"Account code '{code}' is not a valid code for this document.")
-        if approved and not code:
-            messages.append("Account code must be specified on every line of an approved document")
-        tax_type = line.get("TaxType") or (account[3] if account else "NONE")
-        rate = TAX_RATE_BY_TYPE.get(tax_type)
+        account_messages, account = _account_check(organisation, line, approved=approved)
+        messages += account_messages
+        tax_type = line.get("TaxType") or (account.tax_type if account else "NONE")
+        rate = _tax_rate(tax_type, purchases=purchases)
         if rate is None:
             messages.append(
                 f"The TaxType code '{tax_type}' does not exist or cannot be used for this type of transaction."
@@ -74,14 +104,18 @@ def _lines(element: dict, *, approved: bool) -> tuple[list[str], dict]:
         elif given_tax is not None:
             tax = cents(given_tax)
         elif amount_types == "Inclusive":
-            tax = cents(amount - amount / (1 + rate / 100))
+            tax = cents(amount - amount / (1 + rate.rate / 100))
         else:
-            tax = cents(amount * rate / 100)
+            tax = cents(amount * rate.rate / 100)
         gross += amount
         total_tax += tax
+        coded = {"AccountCode": account.code} if account is not None and account.code else {}
+        if account is not None:
+            coded["AccountID"] = account_uuid(organisation, account.code or account.name)
         lines.append(
             {
                 **line,
+                **coded,
                 "LineItemID": str(uuid.uuid4()),
                 "Quantity": number(quantity),
                 "UnitAmount": number(unit if unit is not None else cents(amount / quantity) if quantity else amount),
@@ -127,7 +161,15 @@ def _currency(element: dict, organisation: Organisation) -> tuple[list[str], str
 
 
 def _reference(body: dict) -> str:
-    return str(body.get("Reference") or body.get("InvoiceNumber") or "")
+    from_url = str(body.get("Url") or "").rstrip("/").rsplit("/", 1)[-1]
+    return str(body.get("Reference") or from_url or body.get("InvoiceNumber") or "")
+
+
+def _url_check(element: dict) -> list[str]:
+    url = element.get("Url")
+    if url and not (isinstance(url, str) and url.startswith(("http://", "https://")) and len(url) <= 2000):
+        return ["The Url must be a valid http or https address"]
+    return []
 
 
 def _document_store(
@@ -189,10 +231,12 @@ def _invoice_save(call: Call, element: dict, key: str = "") -> tuple[list[str], 
     if status not in INVOICE_STATUSES:
         messages.append(f"Invoice Status '{status}' is not valid here: use DRAFT, SUBMITTED or AUTHORISED")
     contact_messages, contact = contact_resolve(call, element.get("Contact"))
-    line_messages, amounts = _lines(element, approved=status == "AUTHORISED")
+    line_messages, amounts = _lines(
+        element, approved=status == "AUTHORISED", organisation=organisation, purchases=kind != "ACCREC"
+    )
     date_messages, dates = _dates(element)
     currency_messages, currency = _currency(element, organisation)
-    messages += contact_messages + line_messages + date_messages + currency_messages
+    messages += contact_messages + line_messages + date_messages + currency_messages + _url_check(element)
     number_ = element.get("InvoiceNumber") or ""
     if kind == "ACCREC" and number_:
         clash = Document.objects.filter(
@@ -211,7 +255,7 @@ def _invoice_save(call: Call, element: dict, key: str = "") -> tuple[list[str], 
         "Type": kind,
         "InvoiceID": invoice_id,
         "InvoiceNumber": number_,
-        "Reference": element.get("Reference") or "",
+        "Reference": (element.get("Reference") or "") if kind == "ACCREC" else "",
         "Contact": contact_link(call, contact, supplier=kind == "ACCPAY"),
         **dates,
         "Status": status,
@@ -243,16 +287,22 @@ def _invoice_save(call: Call, element: dict, key: str = "") -> tuple[list[str], 
     return [], body
 
 
-def _bank_account(organisation: Organisation, given) -> dict | None:
-    if not isinstance(given, dict):
-        return None
-    for code, name, kind, _ in ACCOUNTS:
-        if kind != "BANK":
-            continue
-        account_id = account_uuid(organisation, code)
-        if given.get("Code") == code or str(given.get("AccountID", "")).lower() == account_id:
-            return {"AccountID": account_id, "Code": code, "Name": name}
-    return None
+def _bank_account(organisation: Organisation, given) -> tuple[str, dict | None]:
+    """The bank account a bank transaction names (``AccountID``, or ``Code``): an active account of type BANK
+    (a bank account or a credit card); else the sentence Xero answers."""
+    if not isinstance(given, dict) or not (given.get("AccountID") or given.get("Code")):
+        return "A valid BankAccount must be specified", None
+    named = str(given.get("AccountID") or given.get("Code"))
+    for row, account_id in chart(organisation):
+        if (given.get("AccountID") and account_id == str(given["AccountID"]).lower()) or (
+            not given.get("AccountID") and row.code and row.code == str(given["Code"])
+        ):
+            if row.type != "BANK":
+                break
+            if row.status != "ACTIVE":
+                return f"The bank account '{named}' has been archived, or has been deleted.", None
+            return "", {"AccountID": account_id, **({"Code": row.code} if row.code else {}), "Name": row.name}
+    return f"The bank account '{named}' is not a valid bank account for this transaction.", None
 
 
 def _bank_transaction_save(call: Call, element: dict, key: str = "") -> tuple[list[str], dict | None]:
@@ -265,14 +315,14 @@ def _bank_transaction_save(call: Call, element: dict, key: str = "") -> tuple[li
     kind = element.get("Type")
     if kind not in BANK_TRANSACTION_TYPES:
         messages.append("BankTransaction Type must be SPEND or RECEIVE")
-    bank_account = _bank_account(organisation, element.get("BankAccount"))
+    bank_message, bank_account = _bank_account(organisation, element.get("BankAccount"))
     if bank_account is None:
-        messages.append("A valid BankAccount must be specified")
+        messages.append(bank_message)
     contact_messages, contact = contact_resolve(call, element.get("Contact"))
-    line_messages, amounts = _lines(element, approved=True)
+    line_messages, amounts = _lines(element, approved=True, organisation=organisation, purchases=kind != "RECEIVE")
     date_messages, dates = _dates(element)
     currency_messages, currency = _currency(element, organisation)
-    messages += contact_messages + line_messages + date_messages + currency_messages
+    messages += contact_messages + line_messages + date_messages + currency_messages + _url_check(element)
     if messages:
         return messages, None
     transaction_id = existing.external_id if existing else str(uuid.uuid4())
@@ -323,8 +373,23 @@ def documents_of(call: Call, types: set[str]):
     return Document.objects.filter(provider=XERO, organisation=call.organisation, type__in=types)
 
 
-def invoices_list(*, call: Call, where: str | None, ids: str | None, numbers: str | None, page: str | None) -> dict:
+def invoices_list(
+    *,
+    call: Call,
+    where: str | None,
+    ids: str | None,
+    numbers: str | None,
+    page: str | None,
+    contact_ids: str | None = None,
+    statuses: str | None = None,
+) -> dict:
     items = [d.body for d in documents_of(call, INVOICE_TYPES)]
+    if contact_ids:
+        wanted = {i.strip().lower() for i in contact_ids.split(",")}
+        items = [i for i in items if str(i["Contact"]["ContactID"]).lower() in wanted]
+    if statuses:
+        wanted = {s.strip().upper() for s in statuses.split(",")}
+        items = [i for i in items if i.get("Status") in wanted]
     if ids:
         wanted = {i.strip().lower() for i in ids.split(",")}
         items = [i for i in items if i["InvoiceID"] in wanted]

@@ -35,5 +35,6 @@ urlpatterns = [
     ),
     path(f"{API}Accounts", views.accounts, name="xero_accounts"),
     path(f"{API}TaxRates", views.tax_rates, name="xero_tax_rates"),
+    path(f"{API}TrackingCategories", views.tracking_categories, name="xero_tracking_categories"),
     path(f"{API}Organisation", views.organisation, name="xero_organisation"),
 ]

@@ -32,7 +32,8 @@ TOKEN = {
     "approvalmax": "/sandbox/approvalmax/connect/token",
 }
 SCOPES = {
-    "xero": "openid offline_access accounting.transactions accounting.contacts accounting.settings",
+    "xero": "openid offline_access accounting.invoices accounting.banktransactions accounting.contacts "
+    "accounting.settings accounting.attachments",
     "quickbooks_online": "com.intuit.quickbooks.accounting",
     "approvalmax": "https://www.approvalmax.com/scopes/public_api/read "
     "https://www.approvalmax.com/scopes/public_api/write offline_access",
@@ -183,13 +184,14 @@ def xero_call(client: Client, connected: Connected, method: str, path: str, body
 
 
 def bill(contact_name="Acme Supplies", reference="item-1", **extra) -> dict:
+    """A bill as the product sends it: linked to its item's page (``Url``; Xero keeps no ``Reference`` on bills)."""
     return {
         "Type": "ACCPAY",
         "Contact": {"Name": contact_name},
         "Date": "2030-01-05",
         "DueDate": "2030-02-04",
         "InvoiceNumber": "SUP-1001",
-        "Reference": reference,
+        **({"Url": f"https://app.example.com/b/1/items/{reference}/"} if reference else {}),
         "LineAmountTypes": "Exclusive",
         "LineItems": [
             {"Description": "Paper", "Quantity": 2, "UnitAmount": 10.5, "AccountCode": "461", "TaxType": "INPUT2"}

@@ -156,7 +156,7 @@ def test_access_token_expires_after_expires_in(client, clock):
 
 
 def test_no_refresh_token_without_offline_access(client):
-    connected = connect(client, "xero", scope="openid accounting.transactions")
+    connected = connect(client, "xero", scope="openid accounting.invoices")
     assert connected.refresh_token is None
 
 

@@ -139,7 +139,7 @@ def test_documents_listing_shows_what_each_provider_received(client, xero):
     assert set(row) >= {"id", "reference", "type", "total", "created_at", "updated_at"}
     assert row["created_at"].startswith("2030-01-07T10:00:00")
     detail = client.get(f"/sandbox/xero/documents/{row['id']}/", headers=own()).json()
-    assert detail["received"]["Reference"] == "item-42" and detail["body"]["InvoiceID"] == row["id"]
+    assert detail["received"]["Url"].endswith("/items/item-42/") and detail["body"]["InvoiceID"] == row["id"]
     assert client.get("/sandbox/quickbooks_online/documents/", headers=own()).json() == []
     assert client.get("/sandbox/nowhere/documents/", headers=own()).status_code == 404
 

@@ -22,7 +22,8 @@ def test_xero_tenant_id_must_be_one_the_token_was_granted(client, xero):
     other = connect(client, "xero", orgs=2).tenants[1]
     assert xero_call(client, xero, "GET", "/Accounts").status_code == 200
     refused = xero_call(client, xero, "GET", "/Accounts", tenant=other)
-    assert refused.status_code == 403 and refused.json()["Detail"] == "AuthorizationUnsuccessful"
+    # As Xero answers a tenant the token does not reach (disconnected, or never granted): XeroAPI/xero-node#432.
+    assert refused.status_code == 403 and refused.json()["Detail"] == "AuthenticationUnsuccessful"
     missing = client.get("/sandbox/xero/api.xro/2.0/Accounts", headers={"Authorization": xero.bearer})
     assert missing.status_code == 403
 
@@ -168,9 +169,14 @@ def test_invoice_attachment(client, xero):
 
 def test_reference_data(client, xero):
     accounts = xero_call(client, xero, "GET", "/Accounts").json()["Accounts"]
-    assert {"Code": "461", "Type": "EXPENSE"}.items() <= next(a for a in accounts if a["Code"] == "461").items()
+    assert {"Code": "461", "Type": "OVERHEADS"}.items() <= next(a for a in accounts if a.get("Code") == "461").items()
     banks = xero_call(client, xero, "GET", '/Accounts?where=Type=="BANK"').json()["Accounts"]
-    assert {a["Code"] for a in banks} == {"090", "091"}
+    assert {a["Name"]: a.get("Code") for a in banks} == {
+        "Business Bank Account": "090",
+        "Business Savings Account": "091",
+        "Company Credit Card": None,
+        "Old Current Account": "092",
+    }
     rates = xero_call(client, xero, "GET", "/TaxRates").json()["TaxRates"]
     assert next(r for r in rates if r["TaxType"] == "INPUT2")["EffectiveRate"] == 20.0
     organisation = xero_call(client, xero, "GET", "/Organisation").json()["Organisations"][0]
@@ -220,11 +226,16 @@ def test_a_put_of_many_documents_costs_the_same_statements_as_a_put_of_two(clien
     assert Contact.objects.filter(provider="xero", name="New Supplier Ltd").count() == 1
     assert {i["Contact"]["ContactID"] for i in first + invoices} == {first[0]["Contact"]["ContactID"]}
     stored = dict(Document.objects.filter(reference__startswith="ten-").values_list("external_id", "reference"))
-    assert stored == {i["InvoiceID"]: i["Reference"] for i in invoices}
+    assert stored == {i["InvoiceID"]: f"ten-{n}" for n, i in enumerate(invoices)}
 
 
 def test_sales_numbers_clash_within_one_put_too(client, xero):
-    sale = {"Type": "ACCREC", "InvoiceNumber": "INV-7", "Status": "DRAFT"}
+    sale = {
+        "Type": "ACCREC",
+        "InvoiceNumber": "INV-7",
+        "Status": "DRAFT",
+        "LineItems": [{"Description": "Work", "UnitAmount": 100, "AccountCode": "200", "TaxType": "OUTPUT2"}],
+    }
     response = xero_call(
         client, xero, "PUT", "/Invoices?summarizeErrors=false", {"Invoices": [bill(**sale), bill(**sale)]}
     )
