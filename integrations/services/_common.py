@@ -6,11 +6,11 @@ from accounts.models import Business
 from dext_connections.errors import ApplicationError, NotFound
 from integrations.models import Connection
 from integrations.providers import registry
-from integrations.providers.base import Provider, TransientError
+from integrations.providers.base import Provider, RateLimited, TransientError
 from integrations.selectors import connections_live
 
 
-def provider_unavailable(provider: Provider, exc: TransientError) -> ApplicationError:
+def provider_unavailable(provider: Provider, exc: TransientError | RateLimited) -> ApplicationError:
     return ApplicationError(
         "provider_unavailable",
         f"{provider.name} could not be reached ({exc.message}) Nothing was changed; try again in a moment.",

@@ -28,7 +28,14 @@ from integrations.models import (
     PublishingDefaults,
 )
 from integrations.providers import registry
-from integrations.providers.base import AuthKind, ConnectResult, CredentialsRefused, Provider, TransientError
+from integrations.providers.base import (
+    AuthKind,
+    ConnectResult,
+    CredentialsRefused,
+    Provider,
+    RateLimited,
+    TransientError,
+)
 from integrations.selectors import connections_live
 from integrations.services._common import (
     connection_get_live,
@@ -130,7 +137,7 @@ def connection_start(*, business: Business, provider_key: str, credentials: dict
             raise ApplicationError(
                 "invalid_credentials", f"{provider.name} refused these details: {exc.message}"
             ) from None
-        except TransientError as exc:
+        except (TransientError, RateLimited) as exc:  # a throttled sign-in is no refused one: try again later
             raise provider_unavailable(provider, exc) from None
         return ConnectStart(
             connection=connection_create(business=business, provider=provider, result=result, actor=actor)
@@ -171,7 +178,7 @@ def connection_reconnect_start(
             raise ApplicationError(
                 "invalid_credentials", f"{provider.name} refused these details: {exc.message}"
             ) from None
-        except TransientError as exc:
+        except (TransientError, RateLimited) as exc:  # a throttled sign-in is no refused one: try again later
             raise provider_unavailable(provider, exc) from None
         if connection.external_tenant_id and result.external_tenant_id != connection.external_tenant_id:
             raise wrong_organisation(connection)
