@@ -189,11 +189,14 @@ class BillComClient(ListFetcher, HttpProviderClient):
         outcomes: list[Outcome | None] = [None] * len(docs)
         fresh: list[tuple[int, PublishDocument, dict]] = []
         for index, doc in enumerate(docs):
-            bill = self.earlier_bill(doc)
-            if bill is not None:
-                outcomes[index] = self._published(doc, bill, created=False)
-                continue
-            fresh.append((index, doc, self.bill_body(doc)))
+            try:
+                bill = self.earlier_bill(doc)
+                if bill is not None:
+                    outcomes[index] = self._published(doc, bill, created=False)
+                    continue
+                fresh.append((index, doc, self.bill_body(doc)))
+            except ValidationError as exc:  # this document's own refusal (not coded, say): the others go on
+                outcomes[index] = exc
         if not fresh:
             return outcomes
         try:

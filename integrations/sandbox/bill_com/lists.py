@@ -1,10 +1,10 @@
 """Bill.com's lists as the sandbox keeps them, and v3's list operations (filters, sort, pages) as the real API
 documents them (developer.bill.com/docs/search-op-with-lists).
 
-- Each organisation has its own chart of accounts (a US small business's, numbered the way a Xero-kept chart synced
-  into Bill.com is; a few accounts archived, one a sub-account), vendors (with addresses, one archived), accounting
-  classes, departments and locations: stored rows, seeded the first time the organisation is used, with the same
-  ids every time. ``POST …/chart-of-accounts/{id}/archive`` archives an account.
+- Each organisation has its own chart of accounts (a US small business's, numbered and named as a Xero chart
+  synced into Bill.com by Bill.com is; a few accounts archived, one a sub-account), vendors (with addresses, one
+  archived), accounting classes, departments and locations: stored rows, seeded the first time the organisation is
+  used, with the same ids every time. ``POST …/chart-of-accounts/{id}/archive`` archives an account.
 - ``GET`` on a list: ``max`` (20 unless given, 100 at most), ``page`` (the opaque ``nextPage``/``prevPage`` token of
   an earlier answer), ``sort=<field>:asc|desc``, ``filters=<field>:<op>:<value>,…`` with the operators eq, ne, gt,
   gte, lt, lte, in, nin and sw. Only a list's documented filterable fields are accepted; any other field is refused
@@ -83,14 +83,14 @@ US_CHART = [
     ("408", "Cleaning", "EXPENSE", False, ""),
     ("412", "Consulting & Accounting", "EXPENSE", False, ""),
     ("416", "Depreciation", "EXPENSE", False, ""),
-    ("420", "Meals & Entertainment", "EXPENSE", False, ""),
-    ("425", "Freight & Delivery", "EXPENSE", False, ""),
+    ("420", "Entertainment", "EXPENSE", False, ""),
+    ("425", "Freight & Courier", "EXPENSE", False, ""),
     ("426", "Postage (old)", "EXPENSE", True, ""),
     ("429", "General Expenses", "EXPENSE", False, ""),
     ("433", "Insurance", "EXPENSE", False, ""),
     ("437", "Interest Expense", "EXPENSE", False, ""),
     ("441", "Legal Fees", "EXPENSE", False, ""),
-    ("445", "Utilities", "EXPENSE", False, ""),
+    ("445", "Light, Power, Heating", "EXPENSE", False, ""),
     ("449", "Automobile Expenses", "EXPENSE", False, ""),
     ("450", "Equipment Rental (retired)", "EXPENSE", True, ""),
     ("453", "Office Expenses", "EXPENSE", False, ""),
@@ -100,10 +100,11 @@ US_CHART = [
     ("473", "Repairs and Maintenance", "EXPENSE", False, ""),
     ("477", "Wages and Salaries", "EXPENSE", False, ""),
     ("478", "Payroll Tax Expense", "EXPENSE", False, ""),
-    ("485", "Dues & Subscriptions", "EXPENSE", False, ""),
+    ("485", "Subscriptions", "EXPENSE", False, ""),
     ("487", "Magazines (old)", "EXPENSE", True, ""),
     ("489", "Telephone & Internet", "EXPENSE", False, ""),
-    ("493", "Travel", "EXPENSE", False, ""),
+    ("493", "Travel - National", "EXPENSE", False, ""),
+    ("494", "Travel - International", "EXPENSE", False, ""),
     ("497", "Software", "EXPENSE", False, ""),
     ("505", "Income Tax Expense", "OTHER_EXPENSE", False, ""),
     ("800", "Accounts Payable", "ACCOUNTS_PAYABLE", False, ""),

@@ -33,7 +33,7 @@ def test_bill_com_keeps_a_chart_of_accounts_vendors_and_tracking_but_no_tax_rate
 def test_the_organisations_own_chart_vendors_and_tracking_are_synced_on_connect(bill):
     state = ConnectionLists.objects.for_business(bill.business_id).get(connection=bill)
     assert state.status == "ready", state.error
-    assert counts(bill) == {"accounts": 41, "contacts": 4, "tracking": 7}
+    assert counts(bill) == {"accounts": 42, "contacts": 4, "tracking": 7}
     general = entries(bill, A).get(code="429")
     assert general.name == "General Expenses" and general.kind_detail == "EXPENSE" and general.usage == "purchases"
     assert general.external_id.startswith("0ca") and general.label == "429 General Expenses"
@@ -73,10 +73,10 @@ def test_lists_are_read_in_pages_of_100_following_next_page(bill, calls):
     )
     sync(bill)
     asked = calls.paths("/classifications/chart-of-accounts")
-    assert len(asked) == 3, asked  # 206 accounts: 100, 100, 6
+    assert len(asked) == 3, asked  # 207 accounts: 100, 100, 7
     assert all("max=100" in query for _, _, query in asked)
     assert "page=" not in asked[0][2] and all("page=" in query for _, _, query in asked[1:])
-    assert counts(bill)["accounts"] == 41 + 160
+    assert counts(bill)["accounts"] == 42 + 160
 
 
 def test_an_account_gone_from_the_chart_becomes_inactive_never_deleted(bill):
@@ -85,7 +85,7 @@ def test_an_account_gone_from_the_chart_becomes_inactive_never_deleted(bill):
     sync(bill)
     gone.refresh_from_db()
     assert not gone.active, "the full pass marks what it did not see inactive"
-    assert counts(bill)["accounts"] == 40
+    assert counts(bill)["accounts"] == 41
 
 
 def test_an_incremental_pass_asks_for_what_changed_since_and_sees_an_archived_account(bill, calls):
@@ -105,7 +105,7 @@ def test_an_incremental_pass_asks_for_what_changed_since_and_sees_an_archived_ac
     rent.refresh_from_db()
     assert not rent.active, "archived since the last pass"
     assert entries(bill, A).get(code="429").active, "an incremental pass marks nothing vanished"
-    assert counts(bill)["accounts"] == 40
+    assert counts(bill)["accounts"] == 41
 
 
 def test_undocumented_list_filters_are_refused_by_the_sandbox(bill):

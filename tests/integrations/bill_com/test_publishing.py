@@ -109,3 +109,27 @@ def sent(monkeypatch):
     messages = []
     monkeypatch.setattr("publishing.pipeline._send", lambda ids, queue: messages.extend(ids))
     return messages
+
+
+def test_a_bill_com_item_is_ready_without_a_tax_rate_bill_com_keeps_none(bill, world):
+    from publishing.coding import coding_context, item_problems
+    from tests.publishing.test_pipeline_providers import ready_item
+
+    publishing_defaults_set(business=world.a, actor=None, default_publishing_connection=bill.id)
+    plain = ready_item(world, "cost", n=1)
+    worded = ready_item(world, "cost", n=2, tax_rate="20% (VAT on Expenses)")
+    context = coding_context(world.a)
+    for item in (plain, worded):
+        item = Item.objects.for_business(world.a).select_related("category_entry").get(pk=item.pk)
+        assert item.integration_id == bill.id
+        assert item.state == ItemState.READY, item_problems(item, context)
+        assert not [p for p in item_problems(item, context) if p["field"] == "tax_rate"]
+
+
+def test_in_a_batch_a_document_not_coded_is_refused_alone_and_the_others_are_made(bill):
+    general = coding(bill, A, "429")
+    docs = [document(category_ref=general), document(), document(category_ref=general)]
+    first, refused, last = client_of(bill).publish_many(docs)
+    assert isinstance(refused, ValidationError) and "chart of accounts" in refused.message
+    made = Document.objects.filter(provider="bill_com").values_list("external_id", flat=True)
+    assert {first.external_id, last.external_id} == set(made)
