@@ -23,6 +23,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from django.db import connection as db
+from django.db.models import Exists, OuterRef
 
 from accounts.models import Business, User
 from integrations.lists.models import ConnectionLists, ListEntry, ListKind
@@ -66,7 +67,12 @@ class CodingContext:
 
 def coding_context(business) -> CodingContext:
     """``business``: a Business or its id."""
-    live = list(Connection.objects.for_business(business).filter(status__in=LIVE_STATUSES))
+    synced = ConnectionLists.objects.for_business(business).filter(connection=OuterRef("pk"), synced_at__isnull=False)
+    live = list(
+        Connection.objects.for_business(business)
+        .filter(status__in=LIVE_STATUSES)
+        .annotate(lists_synced=Exists(synced))  # in the same query: coding is judged on every write
+    )
     main = next((c for c in live if c.kind == ProviderKind.MAIN), None)
     context = CodingContext()
     for connection in live:
@@ -82,12 +88,8 @@ def coding_context(business) -> CodingContext:
         context.keeps[coder.pk] = set(coder_provider.list_kinds)
         if coder_provider.sales_category_list == ListKind.PRODUCTS:
             context.sales_by_products.add(coder.pk)
-    synced = set(
-        ConnectionLists.objects.for_business(business)
-        .filter(connection_id__in=set(context.coding_of.values()), synced_at__isnull=False)
-        .values_list("connection_id", flat=True)
-    )
-    context.not_synced = set(context.coding_of.values()) - synced
+    synced_ids = {c.pk for c in live if c.lists_synced}
+    context.not_synced = set(context.coding_of.values()) - synced_ids
     return context
 
 

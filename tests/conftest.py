@@ -205,4 +205,8 @@ def bill_com_connect(business, user):
         "organization_id": "sandbox-org",
         "dev_key": "sandbox-dev-key",
     }
-    return connection_start(business=business, provider_key="bill_com", credentials=credentials, actor=user).connection
+    connection = connection_start(
+        business=business, provider_key="bill_com", credentials=credentials, actor=user
+    ).connection
+    sync_lists_now(connection)
+    return connection

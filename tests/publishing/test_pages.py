@@ -5,8 +5,10 @@ from django.db import connection as db
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from integrations.lists.models import ListKind
 from publishing.models import IntegrationSource, Item, ItemHistory, ItemKind, ItemState, PublishJob, SupplierRule
 from publishing.services import item_set_integration, supplier_get_or_create
+from tests.lists import entry
 from tests.publishing.conftest import make_item
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
@@ -297,7 +299,9 @@ def test_item_page_history_names_connections_newest_first(client, world, xero_bi
 
 
 def test_item_page_edits_every_field(client, world, xero_bill):
+    _, bill = xero_bill
     item = make_item(world.a, ready=False)
+    advertising = entry(bill, ListKind.ACCOUNTS, "400")  # the item's ledger (Bill.com) keeps a chart: a picker
     client.force_login(world.users["standard"])
     response = client.post(
         page("item_detail", world.a, item_id=item.id),
@@ -309,7 +313,7 @@ def test_item_page_edits_every_field(client, world, xero_bill):
             "currency": "eur",
             "total": "50.00",
             "tax": "10.00",
-            "category": "400 Advertising",
+            "category_id": str(advertising.id),
             "tax_rate": "20%",
             "payment_method": "Card",
             "paid": "on",
@@ -320,12 +324,14 @@ def test_item_page_edits_every_field(client, world, xero_bill):
     assert response.status_code == 302, response.content.decode()[:2000]
     item.refresh_from_db()
     assert item.supplier.name == "New Supplier Ltd" and item.currency == "EUR" and item.paid
-    assert (item.invoice_number, item.category, item.publish_as, item.state) == (
+    assert (item.invoice_number, item.category_entry_id, item.category, item.publish_as, item.state) == (
         "NS-1",
-        "400 Advertising",
+        advertising.id,
+        "400",  # the entry's code: its words are the ledger's
         "bill",
         ItemState.READY,
     )
+    assert item.tax_rate == "20%", "Bill.com keeps no tax rates: the words stay"
     assert ItemHistory.objects.for_business(world.a).filter(item=item, field="supplier").exists()
 
 
@@ -397,12 +403,18 @@ def test_supplier_rule_pages_create_edit_delete(client, world, xero_bill):
     assert "No rule — use the default" in form and "Apply to inbox items" in form
     response = client.post(
         page("supplier_rule_create", world.a),
-        {"supplier_name": "Swift Couriers", "integration": xero.id, "category": "425 Freight", "apply_to_inbox": "on"},
+        {
+            "supplier_name": "Swift Couriers",
+            "integration": xero.id,
+            "category_id": str(entry(bill, ListKind.ACCOUNTS, "425").id),  # from the default's (Bill.com's) picker
+            "apply_to_inbox": "on",
+        },
     )
     assert response.status_code == 302, response.content.decode()[:3000]
     rule = SupplierRule.objects.for_business(world.a).get()
     waiting.refresh_from_db()
-    assert (waiting.integration_id, waiting.category, waiting.state) == (xero.id, "425 Freight", ItemState.READY)
+    # Picked from Bill.com's chart for a rule that goes to Xero: carried over by the entry's code.
+    assert (waiting.integration_id, waiting.category, waiting.state) == (xero.id, "425", ItemState.READY)
     listing = client.get(page("supplier_rules", world.a)).content.decode()
     assert "Swift Couriers" in listing and "Xero" in listing
 

@@ -1,8 +1,14 @@
-"""Bill.com v3 client: session login (again when it lapses), vendors, bills, bill documents.
+"""Bill.com v3 client: session login (again when it lapses), vendors, bills, bill documents, and the lists
+(``lists.ListFetcher``).
 
-Bill.com has no idempotency key, so when an earlier attempt may have made a bill, it is looked up by
-invoice number before one is created, and our item id travels in the bill's ``description`` to tell our
-bill from a lookalike. A bill found again gets its attachment only if it has no document of that name yet.
+Bill.com has no idempotency key, so when an earlier attempt may have made a bill, it is looked for before one is
+created. Bills cannot be filtered by invoice number (the documented bill filters are id, archived, vendorId, amount,
+dueDate, paymentStatus, approvalStatus, createdTime and updatedTime): the look-up asks for the bills of the
+supplier's vendors (``vendorId``), newest first, and tells ours by invoice number and by our item id, which travels
+in the bill's ``description``. A bill found again gets its attachment only if it has no document of that name yet.
+
+Each line is coded with the organisation's own chart of accounts: ``classifications.chartOfAccountId`` is the id of
+the item's category in the connection's lists, never words. Errors are read by ``BDC_`` code (``errors``).
 """
 
 from __future__ import annotations
@@ -17,30 +23,35 @@ import httpx
 from integrations import http
 from integrations.models import Connection
 from integrations.providers.base import AuthError, CredentialsRefused, ExternalRef, TransientError, ValidationError
-from integrations.providers.bill_com.endpoints import API, APP, V3_PATH
+from integrations.providers.bill_com.endpoints import API, APP, LIST_PAGE_SIZE, V3_PATH, VENDOR_COUNTRY, VENDOR_NAME_MAX
+from integrations.providers.bill_com.errors import SessionLapsed, error_for
+from integrations.providers.bill_com.lists import ListFetcher
 from integrations.providers.bill_com.provider import login
 from integrations.providers.document import PublishDocument
-from integrations.providers.http_client import HttpProviderClient, Outcome
+from integrations.providers.http_client import HttpProviderClient, Outcome, shared_http_client
 
 
 def _quote(value: str) -> str:
     return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-class BillComClient(HttpProviderClient):
+class BillComClient(ListFetcher, HttpProviderClient):
     provider_name = "Bill.com"
 
     def url(self, path: str) -> str:
         return http.url(API, f"{V3_PATH}{path}")
 
-    def validation_message(self, response: httpx.Response) -> str:
+    def send(self, method: str, url: str, *, headers: dict | None = None, **kwargs) -> httpx.Response:
+        """One HTTP call; an error answer becomes the taxonomy's error by its ``BDC_`` code (bill_com.errors)."""
         try:
-            body = response.json()
-        except ValueError:
-            return f"Bill.com refused the document ({response.status_code})."
-        errors = body if isinstance(body, list) else [body]
-        messages = [f"{e.get('message', '')} ({e.get('code', '')})".strip() for e in errors if isinstance(e, dict)]
-        return "; ".join(m for m in messages if m) or "Bill.com refused the document."
+            response = shared_http_client().request(method, url, headers=headers or {}, **kwargs)
+        except httpx.TimeoutException:
+            raise TransientError("Bill.com did not answer in time.") from None
+        except httpx.HTTPError as exc:
+            raise TransientError(f"Could not reach Bill.com ({exc.__class__.__name__}).") from None
+        if response.status_code >= 400:
+            raise error_for(response)
+        return response
 
     def _login(self) -> str:
         try:
@@ -63,34 +74,67 @@ class BillComClient(HttpProviderClient):
         }
         try:
             return self.send(method, self.url(path), headers={**headers, "sessionId": session_id}, **kwargs)
-        except AuthError:
-            # Sessions lapse after 35 idle minutes: sign in again once.
+        except SessionLapsed:
+            # Sessions lapse after 35 idle minutes (BDC_1109): sign in again once.
             session_id = self._login()
             return self.send(method, self.url(path), headers={**headers, "sessionId": session_id}, **kwargs)
 
     def vendor_id(self, name: str) -> str:
         return self.lookup("vendor", name, lambda: self._vendor_id(name))
 
-    def _vendor_id(self, name: str) -> str:
-        found = self.call("GET", "/vendors", params={"filters": f"name:eq:{_quote(name)}"}).json().get("results") or []
-        if found:
-            return found[0]["id"]
-        return self.call("POST", "/vendors", json={"name": name, "accountType": "BUSINESS"}).json()["id"]
+    def vendors_named(self, name: str) -> list[str]:
+        """The ids of the organisation's vendors of this name (``filters=name:eq:…``, a documented vendor filter)."""
+        params = {"filters": f"name:eq:{_quote(name)}", "max": LIST_PAGE_SIZE}
+        return [row["id"] for row in self.call("GET", "/vendors", params=params).json().get("results") or []]
 
-    def existing_bill(self, invoice_number: str, reference: str) -> dict | None:
-        """Our bill for this item, if an earlier attempt made it: by invoice number, told apart by our
-        reference (not by vendor id, which differs if the vendor was made twice by racing workers)."""
-        filters = f"invoice.invoiceNumber:eq:{_quote(invoice_number)}"
-        for bill in self.call("GET", "/bills", params={"filters": filters}).json().get("results") or []:
-            if bill.get("description") == reference:
-                return bill
-        return None
+    def _vendor_id(self, name: str) -> str:
+        found = self.vendors_named(name)
+        if found:
+            return found[0]
+        if not name.strip():
+            raise ValidationError("Add the supplier: Bill.com needs a vendor for the bill.")
+        body = {
+            "name": name.strip()[:VENDOR_NAME_MAX],
+            "accountType": "BUSINESS",
+            "address": {"country": VENDOR_COUNTRY},
+        }
+        return self.call("POST", "/vendors", json=body).json()["id"]
+
+    def existing_bill(self, doc: PublishDocument) -> dict | None:
+        """Our bill for this item, if an earlier attempt made it: among the bills of the vendors of the supplier's
+        name (several when racing workers made it twice), newest first, the one with our invoice number and our
+        reference. Pages on until the list ends (an earlier attempt's bill is among the newest)."""
+        vendors = self.vendors_named(doc.contact_name)
+        if not vendors:
+            return None
+        wanted = (
+            f"vendorId:eq:{_quote(vendors[0])}" if len(vendors) == 1 else f"vendorId:in:{_quote(','.join(vendors))}"
+        )
+        params: dict = {"filters": wanted, "sort": "createdTime:desc", "max": LIST_PAGE_SIZE}
+        number = self.invoice_number(doc)
+        while True:
+            answer = self.call("GET", "/bills", params=params).json()
+            for bill in answer.get("results") or []:
+                invoice = bill.get("invoice") or {}
+                if bill.get("description") == doc.reference and invoice.get("invoiceNumber") == number:
+                    return bill
+            if not answer.get("nextPage"):
+                return None
+            params["page"] = answer["nextPage"]
 
     @staticmethod
     def invoice_number(doc: PublishDocument) -> str:
         return doc.invoice_number or f"DEXT-{doc.reference[:8]}"
 
+    @staticmethod
+    def account_id(doc: PublishDocument) -> str:
+        """The line's ``chartOfAccountId``: the category chosen from the organisation's chart (never words)."""
+        if doc.category_ref is None:
+            raise ValidationError("Choose a category from Bill.com's chart of accounts.")
+        return doc.category_ref.external_id
+
     def bill_body(self, doc: PublishDocument) -> dict:
+        account = self.account_id(doc)
         return {
             "vendorId": self.vendor_id(doc.contact_name),
             "invoice": {"invoiceNumber": self.invoice_number(doc), "invoiceDate": doc.date.isoformat()},
@@ -100,6 +144,7 @@ class BillComClient(HttpProviderClient):
                 {
                     "amount": float(Decimal(doc.total).quantize(Decimal("0.01"))),
                     "description": doc.line_description[:4000],
+                    "classifications": {"chartOfAccountId": account},
                 }
             ],
         }
@@ -126,7 +171,7 @@ class BillComClient(HttpProviderClient):
 
     def earlier_bill(self, doc: PublishDocument) -> dict | None:
         """Only an item that an earlier attempt may have sent can have a bill already: look for it then."""
-        return self.existing_bill(self.invoice_number(doc), doc.reference) if doc.maybe_sent else None
+        return self.existing_bill(doc) if doc.maybe_sent else None
 
     def publish(self, doc: PublishDocument) -> ExternalRef:
         body = self.bill_body(doc)
@@ -144,11 +189,14 @@ class BillComClient(HttpProviderClient):
         outcomes: list[Outcome | None] = [None] * len(docs)
         fresh: list[tuple[int, PublishDocument, dict]] = []
         for index, doc in enumerate(docs):
-            bill = self.earlier_bill(doc)
-            if bill is not None:
-                outcomes[index] = self._published(doc, bill, created=False)
-                continue
-            fresh.append((index, doc, self.bill_body(doc)))
+            try:
+                bill = self.earlier_bill(doc)
+                if bill is not None:
+                    outcomes[index] = self._published(doc, bill, created=False)
+                    continue
+                fresh.append((index, doc, self.bill_body(doc)))
+            except ValidationError as exc:  # this document's own refusal (not coded, say): the others go on
+                outcomes[index] = exc
         if not fresh:
             return outcomes
         try:

@@ -9,3 +9,11 @@ ENDPOINTS = {"api": API, "app": APP}
 
 V3_PATH = "/connect/v3"
 REQUIRED_CREDENTIALS = ("organization_id", "dev_key", "username", "password")
+
+# Every v3 list answers up to ``max`` results a page: 20 unless asked, 100 at most.
+LIST_PAGE_SIZE = 100
+# A vendor is created with an ``address`` (the reference marks it required). Our suppliers carry no address, so the
+# vendor gets the country alone: Bill.com organisations are US businesses, and a person completes the address in
+# Bill.com before paying the vendor by check (which needs line1, city, zipOrPostalCode and country).
+VENDOR_COUNTRY = "US"
+VENDOR_NAME_MAX = 100

@@ -1,16 +1,27 @@
 """Bill.com (v3): organisation id, developer key, user name and password; session login."""
 
-import contextlib
-
 import httpx
 
 from integrations import http
-from integrations.providers.base import AuthKind, ConnectResult, CredentialsRefused, ItemKind, Provider, TransientError
+from integrations.providers.base import (
+    AuthKind,
+    ConnectResult,
+    CredentialsRefused,
+    ItemKind,
+    Provider,
+    RateLimited,
+    TransientError,
+)
 from integrations.providers.bill_com.endpoints import API, ENDPOINTS, REQUIRED_CREDENTIALS, V3_PATH
+from integrations.providers.bill_com.errors import error_for, message_of
+from integrations.providers.bill_com.lists import PASSES
 
 
 def login(credentials: dict) -> dict:
-    """``POST /connect/v3/login``: the session, or CredentialsRefused / TransientError."""
+    """``POST /connect/v3/login``: the session; CredentialsRefused when Bill.com refuses the sign-in (or the
+    request); ProviderRateLimited when the developer key's 200 logins an hour are spent (``BDC_1144``: a throttled
+    login is no refused password, it waits for the next hour); TransientError for the network and 5xx. Read by
+    ``BDC_`` code (bill_com.errors)."""
     body = {
         "username": credentials["username"],
         "password": credentials["password"],
@@ -22,14 +33,12 @@ def login(credentials: dict) -> dict:
             response = client.post(http.url(API, f"{V3_PATH}/login"), json=body)
     except httpx.HTTPError as exc:
         raise TransientError(f"Could not reach Bill.com: {exc.__class__.__name__}.") from None
-    if response.status_code >= 500:
-        raise TransientError(f"Bill.com answered {response.status_code}.")
-    if response.status_code != 200:
-        messages = []
-        with contextlib.suppress(ValueError):
-            messages = [e.get("message", "") for e in response.json() if isinstance(e, dict)]
-        raise CredentialsRefused("; ".join(m for m in messages if m) or "Bill.com refused these credentials.")
-    return response.json()
+    if response.status_code < 400:
+        return response.json()
+    error = error_for(response)
+    if isinstance(error, TransientError | RateLimited):
+        raise error
+    raise CredentialsRefused(message_of(response, "Bill.com refused these credentials."))
 
 
 class BillCom(Provider):
@@ -42,6 +51,9 @@ class BillCom(Provider):
     batch_size = 100  # POST /v3/bills/bulk
     item_kinds = (ItemKind.COST, ItemKind.EXPENSE_CLAIM)
     endpoints = ENDPOINTS
+    # The organisation's own chart of accounts, its vendors, and its accounting classes, departments and locations
+    # (see lists.py). Bill.com keeps no tax rates: a bill carries its tax in its amounts.
+    list_passes = PASSES
 
     def connect_with_credentials(self, *, credentials: dict) -> ConnectResult:
         missing = [f for f in REQUIRED_CREDENTIALS if not str(credentials.get(f, "")).strip()]

@@ -1,30 +1,33 @@
-"""Bill.com v3: session login, vendors, bills and bill documents.
+"""Bill.com v3: session login, vendors, bills, bill documents and the organisation's lists (``lists``).
 
 - ``POST /connect/v3/login`` with ``{"username", "password", "organizationId", "devKey"}``: only
-  ``sandbox`` / ``sandbox`` / ``sandbox-org`` / ``sandbox-dev-key`` succeed; anything else is 400
-  ``BDC_1109`` (Invalid username or password). Later calls send the headers ``devKey`` and
-  ``sessionId``; a session lapses after 35 minutes without a call (401 ``BDC_1017``).
-- Look-ups use v3's ``filters`` parameter: ``filters=name:eq:"Acme Ltd"`` (several joined by commas;
-  operators ``eq``, ``ne``, ``sw`` for starts-with; fields are JSON paths such as
-  ``invoice.invoiceNumber``). As a shorthand, plain query parameters work too: ``GET /vendors?name=…``,
-  ``GET /bills?vendorId=…&invoiceNumber=…``.
-- There is no idempotency key: clients look a bill up by vendor and invoice number before creating.
-  Duplicates are accepted (as far as we know the API does not refuse them), so the documents listing
-  shows a double publish.
+  ``sandbox`` / ``sandbox`` / ``sandbox-dev-key`` and one of the sandbox's organisations succeed. A wrong developer
+  key is 400 ``BDC_1102``, a wrong user name or password ``BDC_1101``, an unknown organisation ``BDC_1123``.
+  Logins are limited to 200 an hour per developer key: the 201st is ``BDC_1144`` (400; the real status is not
+  documented, so only the code tells a throttled login from a refused one). Later calls send the headers ``devKey``
+  and ``sessionId``; a session lapses after 35 minutes without a call (401 ``BDC_1109`` "Session is invalid. Please
+  log in.").
+- Lists (vendors, bills, the chart of accounts, classes, departments, locations) take v3's ``filters``, ``sort``,
+  ``max`` and ``page``, and refuse filters on fields the reference does not list (see ``lists``).
+- A vendor needs a ``name`` of 1 to 100 characters and an ``address`` object (the reference marks it required) with
+  a two-letter ``country`` (that the country is the part required is *unsure*).
+- A bill line is coded with ``classifications.chartOfAccountId``: an unknown or archived account of the
+  organisation's chart is refused (400), as is a ``chartOfAccountId`` outside ``classifications``.
+- There is no idempotency key: clients look a bill up before creating. Duplicates are accepted (as far as we know
+  the API does not refuse them), so the documents listing shows a double publish.
 - ``POST /connect/v3/documents/bills/{billId}?name=…`` takes the file as the raw body (or the first
   file of a multipart body), up to 6 MB; ``GET`` on the same path lists the bill's documents (each upload
   is a new document: uploading the same file twice makes two).
 - Limits: 3 calls at once per organisation (429 ``BDC_1322``) and 20,000 calls an hour per developer
   key (429 ``BDC_1144``).
-- Error codes other than BDC_1109, BDC_1017, BDC_1322 and BDC_1144 (``BDC_1000`` for validation,
-  ``BDC_1001`` for not found, ``BDC_5000`` for a server error) are the sandbox's own.
+- ``BDC_1000`` (validation) and ``BDC_1001`` for not found are the sandbox's own choices; ``BDC_5000`` (server
+  error) likewise.
 
 Reference rule: a bill's ``reference`` is its ``description`` if present, else the first
 ``billLineItems[].description``.
 """
 
 import json
-import re
 import secrets
 import string
 from collections.abc import Iterator
@@ -37,6 +40,7 @@ from typing import ClassVar
 from django.db import transaction
 
 from integrations.sandbox import clock, counters, faults
+from integrations.sandbox.bill_com import lists
 from integrations.sandbox.errors import SandboxError
 from integrations.sandbox.models import Attachment, BillComSession, Contact, Document, Organisation, Provider
 from integrations.sandbox.organisations import organisation_get
@@ -46,7 +50,7 @@ from integrations.sandbox.values import cents, number, parse_date, to_decimal
 BILL_COM = Provider.BILL_COM
 USERNAME, PASSWORD, DEV_KEY = "sandbox", "sandbox", "sandbox-dev-key"
 SESSION_IDLE = timedelta(minutes=35)
-CONCURRENT_LIMIT, HOURLY_LIMIT = 3, 20_000
+CONCURRENT_LIMIT, HOURLY_LIMIT, LOGINS_AN_HOUR = 3, 20_000, 200
 DOCUMENT_LIMIT = 6 * 1024 * 1024
 _ALPHABET = string.ascii_letters + string.digits
 
@@ -108,11 +112,21 @@ def login(*, raw: bytes) -> dict:
     except (ValueError, UnicodeDecodeError):
         payload = None
     payload = payload if isinstance(payload, dict) else {}
-    given = (payload.get("username"), payload.get("password"), payload.get("devKey"))
+    dev_key = str(payload.get("devKey") or "")
+    try:
+        counters.calls_count([counters.Limit(f"bill_com:login:{dev_key}", 3600, LOGINS_AN_HOUR, "login")])
+    except counters.LimitExceeded:
+        raise _error(
+            400, "BDC_1144", f"Max number of allowed login requests per hour reached: {LOGINS_AN_HOUR}."
+        ) from None
+    if dev_key != DEV_KEY:
+        raise _error(400, "BDC_1102", "Developer key is invalid.")
+    if (payload.get("username"), payload.get("password")) != (USERNAME, PASSWORD):
+        raise _error(400, "BDC_1101", "User name and/or password do not match our records.")
     # The sandbox user belongs to each of the sandbox's organisations (a Bill.com user may belong to several).
     organisation = organisation_get(BILL_COM, str(payload.get("organizationId") or ""))
-    if given != (USERNAME, PASSWORD, DEV_KEY) or organisation is None:
-        raise _error(400, "BDC_1109", "Invalid username or password")
+    if organisation is None:
+        raise _error(400, "BDC_1123", "Invalid organization id.")
     now = clock.now()
     session = BillComSession.objects.create(
         session_id=_id("!"),
@@ -137,7 +151,7 @@ def _session(dev_key: str | None, session_id: str | None) -> BillComSession:
         session.save(update_fields=["ended_at"])
         session = None
     if session is None or dev_key != session.dev_key:
-        raise _error(401, "BDC_1017", "Session is invalid", category="AUTHENTICATION")
+        raise _error(401, "BDC_1109", "Session is invalid. Please log in.")
     session.last_used_at = now
     session.save(update_fields=["last_used_at"])
     return session
@@ -168,6 +182,7 @@ def api_call(*, dev_key: str | None, session_id: str | None) -> Iterator[Call]:
             hit = faults.fault_draw(BILL_COM)
             if hit:
                 raise _fault_error(hit)
+            lists.organisation_seed(organisation)
             yield Call(organisation=organisation)
     except counters.LimitExceeded as exceeded:
         if exceeded.problem == "hour":
@@ -178,54 +193,6 @@ def api_call(*, dev_key: str | None, session_id: str | None) -> Iterator[Call]:
         raise error from None
 
 
-# --- filters ---
-
-_FILTER = re.compile(r'\s*(?P<field>[\w.]+):(?P<op>eq|ne|sw):(?P<value>"(?:[^"\\]|\\.)*"|[^,]*)\s*(?:,|$)')
-
-
-def _filters(text: str | None, shorthand: dict[str, str | None]) -> list[tuple[str, str, str]]:
-    conditions = [(path, "eq", value) for path, value in shorthand.items() if value]
-    position, text = 0, text or ""
-    while position < len(text):
-        match = _FILTER.match(text, position)
-        if not match or match.end() == position:
-            raise _invalid(f"Invalid filters: {text}")
-        value = match.group("value").strip()
-        if value.startswith('"'):
-            value = re.sub(r"\\(.)", r"\1", value[1:-1])
-        conditions.append((match.group("field"), match.group("op"), value))
-        position = match.end()
-    return conditions
-
-
-def _value(row: dict, path: str) -> str | None:
-    value = row
-    for part in path.split("."):
-        value = value.get(part) if isinstance(value, dict) else None
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return None if value is None else str(value)
-
-
-def _select(rows: list[dict], conditions: list[tuple[str, str, str]], max_: str | None) -> dict:
-    def keep(row: dict) -> bool:
-        for path, op, wanted in conditions:
-            value = _value(row, path)
-            if op == "eq" and value != wanted:
-                return False
-            if op == "ne" and value == wanted:
-                return False
-            if op == "sw" and not (value or "").startswith(wanted):
-                return False
-        return True
-
-    try:
-        size = min(max(int(max_ or 20), 1), 100)
-    except ValueError:
-        size = 20
-    return {"results": [row for row in rows if keep(row)][:size], "nextPage": None, "prevPage": None}
-
-
 # --- vendors ---
 
 
@@ -233,9 +200,8 @@ def _vendors(organisation: Organisation):
     return Contact.objects.filter(provider=BILL_COM, organisation=organisation, kind="vendor")
 
 
-def vendors_list(*, call: Call, filters: str | None, name: str | None, max_: str | None) -> dict:
-    rows = [v.body for v in _vendors(call.organisation)]
-    return _select(rows, _filters(filters, {"name": name}), max_)
+def vendors_list(*, call: Call, params) -> dict:
+    return lists.listing([v.body for v in _vendors(call.organisation)], listed="vendors", params=params)
 
 
 def vendor_detail(*, call: Call, vendor_id: str) -> dict:
@@ -250,6 +216,14 @@ def vendor_create(*, call: Call, raw: bytes) -> dict:
     name = element.get("name")
     if not isinstance(name, str) or not name.strip():
         raise _invalid("name is required")
+    if len(name.strip()) > 100:
+        raise _invalid("name must be between 1 and 100 characters")
+    address = element.get("address")
+    if not isinstance(address, dict):
+        raise _invalid("address is required")
+    country = address.get("country")
+    if not isinstance(country, str) or len(country) != 2 or not country.isalpha():
+        raise _invalid("address.country is required (a two-letter country code)")
     now = clock.now()
     vendor_id = _id("009")
     body = {
@@ -282,6 +256,23 @@ def _bills(organisation: Organisation):
 
 
 BULK_BILLS_MAX = 100
+
+
+def _line_account(call: Call, line: dict) -> None:
+    """A line's account: ``classifications.chartOfAccountId``, an active account of the organisation's chart."""
+    if "chartOfAccountId" in line:
+        raise _invalid("chartOfAccountId is not a bill line field: set classifications.chartOfAccountId")
+    classifications = line.get("classifications") or {}
+    if not isinstance(classifications, dict):
+        raise _invalid("classifications must be an object")
+    account_id = classifications.get("chartOfAccountId")
+    if account_id is None:
+        return
+    account = call.unit.once(f"account:{account_id}", lambda: lists.chart_account(call.organisation, str(account_id)))
+    if account is None:
+        raise _invalid(f"Invalid chartOfAccountId: {account_id} is not in this organization's chart of accounts")
+    if account.body.get("archived"):
+        raise _invalid(f"Invalid chartOfAccountId: {account.name} is archived")
 
 
 def bill_create(*, call: Call, raw: bytes) -> dict:
@@ -335,6 +326,7 @@ def _bill_save(call: Call, element: dict) -> dict:
             amount = None
         if amount is None:
             raise _invalid("Every bill line item needs an amount")
+        _line_account(call, line)
         total += cents(amount)
         lines.append({**line, "id": _id("00t"), "amount": number(cents(amount))})
     now = clock.now()
@@ -376,12 +368,28 @@ def _bill_save(call: Call, element: dict) -> dict:
     return body
 
 
-def bills_list(
-    *, call: Call, filters: str | None, vendor_id: str | None, invoice_number: str | None, max_: str | None
-) -> dict:
-    rows = [b.body for b in _bills(call.organisation)]
-    shorthand = {"vendorId": vendor_id, "invoice.invoiceNumber": invoice_number}
-    return _select(rows, _filters(filters, shorthand), max_)
+def bills_list(*, call: Call, params) -> dict:
+    return lists.listing([b.body for b in _bills(call.organisation)], listed="bills", params=params)
+
+
+# --- the chart of accounts, classes, departments, locations ---
+
+
+def chart_list(*, call: Call, params) -> dict:
+    rows = lists.rows_of(call.organisation, lists.CHART)
+    return lists.listing([r.body for r in rows], listed="chart-of-accounts", params=params)
+
+
+def chart_account_archive(*, call: Call, account_id: str) -> dict:
+    return lists.chart_account_archive(call.organisation, account_id)
+
+
+def classifications_list(*, call: Call, listed: str, params) -> dict:
+    kind = lists.CLASSIFICATIONS.get(listed)
+    if kind is None:
+        raise _not_found("Classification list")
+    rows = lists.rows_of(call.organisation, kind)
+    return lists.listing([r.body for r in rows], listed="classifications", params=params)
 
 
 def bill_detail(*, call: Call, bill_id: str) -> dict:

@@ -15,4 +15,11 @@ urlpatterns = [
     path(f"{V3}bills/bulk", views.bills_bulk, name="bill_com_bills_bulk"),
     path(f"{V3}bills/<str:bill_id>", views.bill, name="bill_com_bill"),
     path(f"{V3}documents/bills/<str:bill_id>", views.bill_document, name="bill_com_bill_document"),
+    path(f"{V3}classifications/chart-of-accounts", views.chart_of_accounts, name="bill_com_chart_of_accounts"),
+    path(
+        f"{V3}classifications/chart-of-accounts/<str:account_id>/archive",
+        views.chart_account_archive,
+        name="bill_com_chart_account_archive",
+    ),
+    path(f"{V3}classifications/<str:listed>", views.classifications, name="bill_com_classifications"),
 ]

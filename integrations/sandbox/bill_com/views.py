@@ -23,14 +23,7 @@ def logout(request: HttpRequest) -> HttpResponse:
 @api_view(_guard, "GET", "POST")
 def vendors(request: HttpRequest, call) -> HttpResponse:
     if request.method == "GET":
-        return respond(
-            bill_com.vendors_list(
-                call=call,
-                filters=request.GET.get("filters"),
-                name=request.GET.get("name"),
-                max_=request.GET.get("max"),
-            )
-        )
+        return respond(bill_com.vendors_list(call=call, params=request.GET))
     return respond(bill_com.vendor_create(call=call, raw=request.body))
 
 
@@ -42,15 +35,7 @@ def vendor(request: HttpRequest, call, vendor_id: str) -> HttpResponse:
 @api_view(_guard, "GET", "POST")
 def bills(request: HttpRequest, call) -> HttpResponse:
     if request.method == "GET":
-        return respond(
-            bill_com.bills_list(
-                call=call,
-                filters=request.GET.get("filters"),
-                vendor_id=request.GET.get("vendorId"),
-                invoice_number=request.GET.get("invoiceNumber"),
-                max_=request.GET.get("max"),
-            )
-        )
+        return respond(bill_com.bills_list(call=call, params=request.GET))
     return respond(bill_com.bill_create(call=call, raw=request.body))
 
 
@@ -76,3 +61,18 @@ def bill_document(request: HttpRequest, call, bill_id: str) -> HttpResponse:
             call=call, bill_id=bill_id, name=request.GET.get("name"), content=content, content_type=content_type
         )
     )
+
+
+@api_view(_guard, "GET")
+def chart_of_accounts(request: HttpRequest, call) -> HttpResponse:
+    return respond(bill_com.chart_list(call=call, params=request.GET))
+
+
+@api_view(_guard, "POST")
+def chart_account_archive(request: HttpRequest, call, account_id: str) -> HttpResponse:
+    return respond(bill_com.chart_account_archive(call=call, account_id=account_id))
+
+
+@api_view(_guard, "GET")
+def classifications(request: HttpRequest, call, listed: str) -> HttpResponse:
+    return respond(bill_com.classifications_list(call=call, listed=listed, params=request.GET))

@@ -104,7 +104,7 @@ def test_bill_com_faults(client):
     limited = client.get("/sandbox/bill_com/connect/v3/vendors", headers=headers)
     assert limited.status_code == 429 and limited.json()[0]["code"] == "BDC_1322"
     services.set_fault("bill_com", "expire_tokens")
-    assert client.get("/sandbox/bill_com/connect/v3/vendors", headers=headers).json()[0]["code"] == "BDC_1017"
+    assert client.get("/sandbox/bill_com/connect/v3/vendors", headers=headers).json()[0]["code"] == "BDC_1109"
 
 
 def test_approvalmax_fault(client):
