@@ -8,6 +8,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from django.conf import settings
 from django.db import connection
 
 from integrations.sandbox import clock
@@ -51,18 +52,26 @@ def _increment(key: str, window_start: datetime, by: int = 1) -> int:
         return cursor.fetchone()[0]
 
 
+def window_seconds(seconds: float) -> float:
+    """A provider's window as the sandbox keeps it: ``RATE_LIMIT_TIME_SCALE`` shrinks it, as it shrinks our own
+    limiter's (integrations.ratelimit), so that both count the same windows."""
+    return seconds * max(1e-4, float(getattr(settings, "RATE_LIMIT_TIME_SCALE", 1.0)))
+
+
 def calls_count(limits: list[Limit]) -> dict[str, int]:
-    """Count this call in every window; answer what remains per problem, or raise LimitExceeded."""
+    """Count this call in every window (fixed windows from the epoch, as the providers' minutes and UTC days);
+    answer what remains per problem, or raise LimitExceeded."""
     now = clock.now()
     remaining = {}
     exceeded = None
     for limit in limits:
         elapsed = (now - _EPOCH).total_seconds()
-        start = _EPOCH + timedelta(seconds=math.floor(elapsed / limit.seconds) * limit.seconds)
+        seconds = window_seconds(limit.seconds)
+        start = _EPOCH + timedelta(seconds=math.floor(elapsed / seconds) * seconds)
         count = _increment(limit.key, start)
         remaining[limit.problem] = max(limit.allowed - count, 0)
         if count > limit.allowed and exceeded is None:
-            retry_after = max(1, math.ceil((start + timedelta(seconds=limit.seconds) - now).total_seconds()))
+            retry_after = max(1, math.ceil((start + timedelta(seconds=seconds) - now).total_seconds()))
             exceeded = LimitExceeded(limit.problem, retry_after)
         if count == 1:  # a new window: forget this key's old ones
             RateCounter.objects.filter(key=limit.key, window_start__lt=start).delete()
