@@ -251,7 +251,7 @@ def provider_slot(
 
 def _refuse(which, wait: float):
     if which in (b"day", "day"):
-        resumes = datetime.fromtimestamp(time.time() + wait, tz=UTC)
+        resumes = next_day_start()
         raise DayLimitReached("The provider's daily limit of calls for this connection is spent.", wait, resumes)
     reason = "calls a minute" if which in (b"minute", "minute") else "calls at once"
     # Never more than a minute (our window's margin aside: a try that comes that much early waits again).
@@ -377,7 +377,9 @@ def budget(*, connection_id, per_minute: int, day_limit: int = 0, window: str = 
     pipe.get(_day_key(connection_id, day_index(now)))
     in_window, oldest, day_used = pipe.execute()
     minute_left = max(0, per_minute - in_window) if per_minute > 0 else 1_000_000
-    minute_wait = 0.0 if minute_left else max(0.05, oldest[0][1] + _window_seconds() - now) if oldest else 0.05
+    minute_wait = 0.0
+    if not minute_left:
+        minute_wait = min(minute_seconds(), max(0.05, oldest[0][1] + _window_seconds() - now)) if oldest else 0.05
     day_left = None
     resumes = None
     if day_limit > 0:
@@ -407,11 +409,20 @@ def day_remaining_note(connection_id, *, day_limit: int, remaining: int) -> None
     another app of ours shares the organisation), believe it."""
     if day_limit <= 0:
         return
+    slot = _current.get()
+    # The provider counts what was sent; ours also holds what this slot reserved and has not sent yet (given back
+    # at its end).
+    outstanding = 0
+    if slot is not None and slot.connection_id == str(connection_id):
+        outstanding = max(0, slot.day_reserved - slot.spent)
     key = _day_key(connection_id, day_index())
-    _redis().eval(_DAY_AT_LEAST, 1, key, max(0, day_limit - remaining), _day_ttl())
+    _redis().eval(_DAY_AT_LEAST, 1, key, max(0, day_limit - remaining) + outstanding, _day_ttl())
 
 
 def day_spent(connection_id, *, day_limit: int) -> None:
     """The provider refused a call for the day (429 with the day named): today is spent."""
     if day_limit > 0:
         _redis().eval(_DAY_AT_LEAST, 1, _day_key(connection_id, day_index()), day_limit, _day_ttl())
+        slot = _current.get()
+        if slot is not None and slot.connection_id == str(connection_id):
+            slot.day_reserved = min(slot.day_reserved, slot.spent)  # nothing to give back: the day is gone

@@ -9,7 +9,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Case, F, Q, When
+from django.db.models import Case, Q, When
 from django.utils import timezone
 
 from accounts.models import Business, User
@@ -140,6 +140,18 @@ def drain_continue(*, job_ids: list, sent: list[list[str]]) -> None:
         _drain_next(business_id, connection_id, in_flight)
 
 
+LOOK_AHEAD = 200  # the jobs read to pick the next batch from (one batch, or an unfinished one, is among them)
+# The order a connection's jobs are claimed in: interactive work first, an unfinished batch (its members stay
+# together), then the oldest. publishing.eta counts a job's place in its connection's queue by the same order.
+CLAIM_ORDER = (
+    Case(When(queue="publish_interactive", then=0), default=1),
+    Case(When(batch_key="", then=1), default=0),
+    "batch_key",
+    "created_at",
+    "id",
+)
+
+
 def _next_jobs(business_id, connection_id, exclude: set) -> tuple[list[PublishJob], float]:
     """The connection's next batch in claim order, and how long until it is due (0: now)."""
     now = timezone.now()
@@ -151,11 +163,7 @@ def _next_jobs(business_id, connection_id, exclude: set) -> tuple[list[PublishJo
         .only("pk", "queue", "batch_key", "created_at", "not_before", "connection__provider")
     )
     due = list(
-        open_jobs.filter(Q(not_before__isnull=True) | Q(not_before__lte=now)).order_by(
-            Case(When(queue="publish_interactive", then=0), default=1),
-            F("batch_key").asc(nulls_last=True),
-            "created_at",
-        )[:LOOK_AHEAD]
+        open_jobs.filter(Q(not_before__isnull=True) | Q(not_before__lte=now)).order_by(*CLAIM_ORDER)[:LOOK_AHEAD]
     )
     if due:
         return due, 0.0
@@ -163,9 +171,6 @@ def _next_jobs(business_id, connection_id, exclude: set) -> tuple[list[PublishJo
     if later is None:
         return [], 0.0
     return [later], (later.not_before - now).total_seconds()
-
-
-LOOK_AHEAD = 200  # the jobs read to pick the next batch from (one batch, or an unfinished one, is among them)
 
 
 def _drain_next(business_id, connection_id, in_flight: set) -> None:
