@@ -52,9 +52,11 @@ def test_the_day_window_refuses_with_when_it_renews():
         call_spend()
         call_spend()
     assert used([connection_id])[str(connection_id)][1] == 2
-    with pytest.raises(DayLimitReached) as refused:
-        with provider_slot(connection_id=connection_id, per_minute=60, concurrent=0, calls=2, day_limit=3):
-            pass
+    with (
+        pytest.raises(DayLimitReached) as refused,
+        provider_slot(connection_id=connection_id, per_minute=60, concurrent=0, calls=2, day_limit=3),
+    ):
+        pass
     assert refused.value.resumes_at == next_day_start()
     assert 0 < refused.value.retry_after <= 86_400
     with provider_slot(connection_id=connection_id, per_minute=60, concurrent=0, calls=1, day_limit=3):
@@ -78,11 +80,13 @@ def test_a_429_for_the_day_is_a_day_wait_not_a_failure(settings):
 
     http.set_transport(httpx.MockTransport(answer))
     try:
-        with provider_slot(
-            connection_id=connection_id, per_minute=60, concurrent=0, calls=1, day_limit=1000, metered=True
+        with (
+            provider_slot(
+                connection_id=connection_id, per_minute=60, concurrent=0, calls=1, day_limit=1000, metered=True
+            ),
+            pytest.raises(DayLimitReached),
         ):
-            with pytest.raises(DayLimitReached):
-                shared_http_client().get("https://api.xero.test/api.xro/2.0/Invoices")
+            shared_http_client().get("https://api.xero.test/api.xro/2.0/Invoices")
     finally:
         http.set_transport(None)
     assert used([connection_id])[str(connection_id)][1] == 1000, "the day is spent"
@@ -115,9 +119,11 @@ def test_the_time_scale_shrinks_our_minute(settings):
     for _ in range(2):
         with provider_slot(connection_id=connection_id, per_minute=2, concurrent=0):
             pass
-    with pytest.raises(OwnLimitReached) as refused:
-        with provider_slot(connection_id=connection_id, per_minute=2, concurrent=0):
-            pass
+    with (
+        pytest.raises(OwnLimitReached) as refused,
+        provider_slot(connection_id=connection_id, per_minute=2, concurrent=0),
+    ):
+        pass
     assert refused.value.retry_after <= 1.2
     time.sleep(1.4)
     with provider_slot(connection_id=connection_id, per_minute=2, concurrent=0):

@@ -1,3 +1,4 @@
+# ruff: noqa: F811 (the imported fixture is a parameter of the tests)
 """A batch is sized to what the connection's limits have room for, every call counted; when the day's calls are
 spent the connection's jobs wait for the next day, queued, saying so, without spending an attempt (issue 14)."""
 
@@ -12,7 +13,7 @@ from publishing.pipeline import items_publish
 from publishing.worker import batch_run
 from tests.conftest import oauth_connect
 from tests.publishing.conftest import PDF
-from tests.publishing.test_batches import Recording, wire  # noqa: F401 (the fixture)
+from tests.publishing.test_batches import wire  # noqa: F401 (the fixture)
 from tests.publishing.test_pipeline_providers import ready_item
 
 
@@ -40,7 +41,7 @@ def test_a_batch_is_shrunk_to_the_calls_left_in_the_minute(
     world,
     wire,
     messages,
-    django_capture_on_commit_callbacks,  # noqa: F811
+    django_capture_on_commit_callbacks,
 ):
     oauth_connect(client, world.a, world.users["business_admin"], "xero")
     items = _queued(world, messages, django_capture_on_commit_callbacks)
@@ -62,7 +63,7 @@ def test_nothing_is_claimed_while_the_minute_is_full(
     world,
     wire,
     messages,
-    django_capture_on_commit_callbacks,  # noqa: F811
+    django_capture_on_commit_callbacks,
 ):
     oauth_connect(client, world.a, world.users["business_admin"], "xero")
     items = _queued(world, messages, django_capture_on_commit_callbacks, n=2)
@@ -82,7 +83,7 @@ def test_every_call_of_a_batch_is_counted_look_ups_and_attachments_too(
     world,
     wire,
     messages,
-    django_capture_on_commit_callbacks,  # noqa: F811
+    django_capture_on_commit_callbacks,
 ):
     oauth_connect(client, world.a, world.users["business_admin"], "xero")
     items = _queued(world, messages, django_capture_on_commit_callbacks, n=4)
@@ -99,7 +100,7 @@ def test_when_the_day_is_spent_jobs_wait_for_the_next_day_and_say_so(
     wire,
     messages,
     django_capture_on_commit_callbacks,
-    settings,  # noqa: F811
+    settings,
 ):
     settings.XERO_DAY_LIMIT = 1000
     oauth_connect(client, world.a, world.users["business_admin"], "xero")
@@ -125,7 +126,7 @@ def test_the_sandbox_refuses_past_the_day_and_the_batch_waits_without_failing(
     wire,
     messages,
     django_capture_on_commit_callbacks,
-    settings,  # noqa: F811
+    settings,
 ):
     """The sandbox enforces Xero's day (429, X-Rate-Limit-Problem: day) even when our count was lost (Redis
     emptied): the jobs wait for the next day; none fails, none spends an attempt."""
