@@ -262,7 +262,8 @@ def main() -> int:
     print(
         f"seeded in {time.monotonic() - started:.0f}s: {len(items)} items with attachments over {len(clients)} "
         f"clients of one practice ({', '.join(f'{p} {n}' for p, n in mix.items())}); the big client "
-        f"{len(big_items)} items on {BIG_PROVIDER}; time scale {SCALE} (a {minute_seconds():.1f}-second minute, ours and the sandbox's)",
+        f"{len(big_items)} items on {BIG_PROVIDER}; time scale {SCALE} "
+        f"(a {minute_seconds():.1f}-second minute, ours and the sandbox's)",
         flush=True,
     )
 
