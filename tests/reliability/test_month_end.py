@@ -36,7 +36,7 @@ def test_a_small_clients_item_is_not_held_up_by_another_clients_backlog(rig, cli
     backlog = seed_items(big, 300, provider="quickbooks_online")
     [mine] = seed_items(small, 1, provider="xero")
     rig.beat()
-    rig.worker(concurrency=2)
+    rig.worker()
     _publish(big, big_admin, backlog)
     rig.wait_some_published(backlog, 10, timeout=60)
     asked = timezone.now()
@@ -60,7 +60,7 @@ def test_a_big_backlog_uses_the_limit_fully_with_no_429_and_its_eta_holds(rig, c
     xero = connect_oauth(client, business, admin, "xero", organisation=0)
     items = seed_items(business, 200, provider="xero", attachments=True)
     rig.beat()
-    rig.worker(concurrency=2)
+    rig.worker()
     start = timezone.now()
     _publish(business, admin, items)
     predicted = connection_forecasts([xero.pk])[xero.pk].eta
@@ -93,7 +93,7 @@ def test_when_the_days_calls_are_spent_items_wait_and_then_publish(rig, client):
     xero = connect_oauth(client, business, admin, "xero", organisation=1)
     items = seed_items(business, 60, provider="xero", attachments=True)
     rig.beat()
-    rig.worker(concurrency=2)
+    rig.worker()
     _publish(business, admin, items)
 
     def waiting() -> bool:
