@@ -29,7 +29,7 @@ bench-inbox: $(STAMP)
 bench-publish: $(STAMP)
 	$(PY) -m dext_connections.devstack bench bench/publish.py
 
-# MONTH_END_ITEMS=2000 MONTH_END_CLIENTS=20 make bench-month-end: a smaller run (RATE_LIMIT_TIME_SCALE, default 0.1)
+# MONTH_END_ITEMS=2000 MONTH_END_CLIENTS=20 make bench-month-end: a smaller run (RATE_LIMIT_TIME_SCALE, default 0.5)
 bench-month-end: $(STAMP)
 	$(PY) -m dext_connections.devstack bench bench/month_end.py
 

@@ -4,7 +4,7 @@ Celery worker processes to the provider sandbox (gunicorn), which enforces each 
 Xero 60 calls a minute and 5 at once, QuickBooks Online 500 a minute and 10 at once, Bill.com 3 at once and
 20,000 an hour per developer key (our own limiter keeps Bill.com to 300 a minute per connection).
 
-The limit windows are shrunk by ``RATE_LIMIT_TIME_SCALE`` (default here 0.1: a six-second "minute"), ours and the
+The limit windows are shrunk by ``RATE_LIMIT_TIME_SCALE`` (default here 0.5: a 30-second "minute"), ours and the
 sandbox's alike, so that the limits, not the wall clock, bound a run of minutes. Prints: total time; per provider,
 the calls each full window received at the busiest connection against the limit; 429s the sandbox answered; the
 wait of a small client's single item (published while the big backlog runs, one every second) p50/p95; the big
@@ -12,8 +12,10 @@ client's ETA error (predicted at the start against actual); CPU ms per item. No 
 
 ``make bench-month-end`` (``python -m dext_connections.devstack bench bench/month_end.py``). Smaller runs:
 MONTH_END_ITEMS (20000), MONTH_END_CLIENTS (200), MONTH_END_BIG (the big client's items, a quarter of them),
-MONTH_END_BIG_PROVIDER (quickbooks_online), RATE_LIMIT_TIME_SCALE (0.1). Its own database (dext_bench_month_end),
-Redis database 7 (emptied first); every process it starts is stopped at the end.
+MONTH_END_BIG_PROVIDER (quickbooks_online), RATE_LIMIT_TIME_SCALE (0.5: one connection's message at a time
+keeps up with QuickBooks Online's 40 batch requests a "minute" on a small machine; at 0.1 the machine, not the
+limit, binds). Its own database (dext_bench_month_end), Redis database 7 (emptied first); every process it starts
+is stopped at the end.
 """
 
 from __future__ import annotations
@@ -47,7 +49,7 @@ ITEMS = int(os.environ.get("MONTH_END_ITEMS", "20000"))
 CLIENTS = int(os.environ.get("MONTH_END_CLIENTS", "200"))
 BIG = int(os.environ.get("MONTH_END_BIG", str(ITEMS // 4)))
 BIG_PROVIDER = os.environ.get("MONTH_END_BIG_PROVIDER", "quickbooks_online")
-SCALE = float(os.environ.get("RATE_LIMIT_TIME_SCALE", "0.1"))
+SCALE = float(os.environ.get("RATE_LIMIT_TIME_SCALE", "0.5"))
 PROVIDERS = ("xero", "quickbooks_online", "bill_com")
 CATEGORY = {"xero": "429 General Expenses", "quickbooks_online": "20 Office Expenses", "bill_com": "Office"}
 # The sandbox's per-minute count of each provider's organisation (its key prefix) and the limit it is held to.
@@ -178,12 +180,22 @@ def probe_waits(clients, probes, big_items) -> list[float]:
 
     business_of = {b.pk: b for _, b, _, _ in clients}
     big_open = Item.all_tenants.filter(pk__in=[i.pk for i in big_items]).exclude(state=ItemState.PUBLISHED)
+    in_flight = ("queued", "publishing")
+    waiting = list(probes)
     asked = {}
-    for probe in probes:
-        if not big_open.exists():
-            break
-        items_publish(business=business_of[probe.business_id], item_ids=[probe.pk], actor=None)
-        asked[probe.pk] = time.time()
+    while waiting and big_open.exists():
+        # A client whose own month-end is through publishes one more item (its wait is then the queue's, not its
+        # own backlog's under its own limit).
+        busy = set(
+            Item.all_tenants.filter(business_id__in=[p.business_id for p in waiting], state__in=in_flight)
+            .values_list("business_id", flat=True)
+            .distinct()
+        )
+        probe = next((p for p in waiting if p.business_id not in busy), None)
+        if probe is not None:
+            waiting.remove(probe)
+            items_publish(business=business_of[probe.business_id], item_ids=[probe.pk], actor=None)
+            asked[probe.pk] = time.time()
         time.sleep(1.0)
     sent = list(asked)
     wait_for(
@@ -214,6 +226,9 @@ def utilisation(connections) -> dict:
             full = counts[1:-1]
             if full and (sum(full) / len(full)) / limit > best[0]:
                 best = ((sum(full) / len(full)) / limit, len(full), limit, max(counts))
+        if not best[1] and per_key:  # no connection's backlog outlasted a window: its busiest window instead
+            peak = max(max(counts) for counts in per_key.values())
+            best = (peak / limit, 0, limit, peak)
         answer[provider] = best
     return answer
 
@@ -346,10 +361,9 @@ def main() -> int:
     print(f"total: {total:.1f}s for {count} items ({queued_in:.1f}s to queue them); {count / total:.1f} items/s")
     use = utilisation([c for _, _, c, _ in clients])
     for provider, (share, windows, limit, peak) in use.items():
-        print(
-            f"{provider}: busiest connection {share * limit:.0f} calls a window on average over {windows} full windows "
-            f"(peak {peak}) against {limit}: {share:.0%}"
-        )
+        over = f"on average over {windows} full windows" if windows else "in its busiest window (none was full)"
+        calls = f"{share * limit:.0f} calls a window {over} (peak {peak}) of {limit}"
+        print(f"{provider}: busiest connection {calls}: {share:.0%}")
     refused = sum(counters.refused_total(REFUSED[p]) for p in PROVIDERS)
     print(f"429s answered by the sandbox: {refused}")
     p50 = statistics.median(waits) if waits else 0.0
