@@ -97,6 +97,23 @@ def _token_take(connection_id, *, force: bool = False, countdown: float = 0.0) -
         return True
 
 
+def _tokens_alive(connection_ids) -> dict:
+    """Seconds left to the token of each connection whose message is in flight."""
+    from integrations.ratelimit import _redis
+
+    ids = list(connection_ids)
+    if not ids:
+        return {}
+    try:
+        pipe = _redis().pipeline(transaction=False)
+        for connection_id in ids:
+            pipe.pttl(TOKEN_PREFIX + str(connection_id))
+        left = pipe.execute()
+    except Exception:  # noqa: BLE001
+        return {}
+    return {connection_id: ms / 1000 for connection_id, ms in zip(ids, left, strict=True) if ms and ms > 0}
+
+
 def _token_release(connection_id) -> None:
     from integrations.ratelimit import _redis
 
@@ -140,7 +157,7 @@ def drain_continue(*, job_ids: list, sent: list[list[str]]) -> None:
         _drain_next(business_id, connection_id, in_flight)
 
 
-LOOK_AHEAD = 200  # the jobs read to pick the next batch from (one batch, or an unfinished one, is among them)
+LOOK_AHEAD = 200  # the jobs read to pick the next batch from (an unfinished batch sorts first, and is no bigger)
 # The order a connection's jobs are claimed in: interactive work first, an unfinished batch (its members stay
 # together), then the oldest. publishing.eta counts a job's place in its connection's queue by the same order.
 CLAIM_ORDER = (
@@ -163,7 +180,9 @@ def _next_jobs(business_id, connection_id, exclude: set) -> tuple[list[PublishJo
         .only("pk", "queue", "batch_key", "created_at", "not_before", "connection__provider")
     )
     due = list(
-        open_jobs.filter(Q(not_before__isnull=True) | Q(not_before__lte=now)).order_by(*CLAIM_ORDER)[:LOOK_AHEAD]
+        open_jobs.filter(Q(not_before__isnull=True) | Q(not_before__lte=now)).order_by(*CLAIM_ORDER)[
+            : min(LOOK_AHEAD, settings.PUBLISH_BATCH_MAX)
+        ]
     )
     if due:
         return due, 0.0
@@ -334,11 +353,15 @@ def sweep_expired_leases(*, limit: int = 500) -> int:
             .order_by("lease_expires_at")[:limit]
         )
         grace = timedelta(seconds=settings.PUBLISH_DISPATCH_GRACE_SECONDS)
+        # A pending job behind its connection's backlog is not lost while the connection's message is in flight:
+        # it is looked at again when that message's token would have lapsed, not at every sweep.
+        alive = _tokens_alive({job.connection_id for job in jobs if job.status == PublishJobStatus.PENDING})
         for job in jobs:
             job.status_was_claimed = job.status == PublishJobStatus.CLAIMED
             if job.status == PublishJobStatus.CLAIMED:
                 job.status = PublishJobStatus.PENDING  # the worker that held it is gone
-            job.lease_expires_at = now + grace
+            extra = timedelta(seconds=alive.get(job.connection_id, 0.0)) if not job.status_was_claimed else timedelta()
+            job.lease_expires_at = now + grace + extra
         PublishJob.objects.unscoped().bulk_update(jobs, ["status", "lease_expires_at"])
         # A job whose worker died (claimed, lease over): that worker held its connection's message, so a new one
         # goes. A pending job's lease ran out: its connection's message may be lost, or merely behind others; one is
