@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: run test lint bench-inbox bench-publish bench-lists clean
+.PHONY: run test lint bench-inbox bench-publish bench-lists bench-month-end clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -31,6 +31,10 @@ bench-publish: $(STAMP)
 
 bench-lists: $(STAMP)
 	$(PY) -m dext_connections.devstack bench bench/lists.py
+
+# MONTH_END_ITEMS=2000 MONTH_END_CLIENTS=20 make bench-month-end: a smaller run (RATE_LIMIT_TIME_SCALE, default 0.5)
+bench-month-end: $(STAMP)
+	$(PY) -m dext_connections.devstack bench bench/month_end.py
 
 clean:
 	rm -rf $(VENV) .local

@@ -71,8 +71,13 @@ def lists_sync_continue(*, connection_id) -> float | None:
         return None
 
     def slot():
+        # One page, one call; metered: a page that takes more requests (a refresh, a second look) counts them all.
         return provider_slot(
-            connection_id=connection.pk, per_minute=provider.rate_limit_per_minute, concurrent=provider.max_concurrent
+            connection_id=connection.pk,
+            per_minute=provider.rate_limit_per_minute,
+            concurrent=provider.max_concurrent,
+            day_limit=provider.day_limit,
+            metered=True,
         )
 
     return lists_sync_step(connection=connection, source=source, slot=slot, max_pages=PAGES_PER_TASK).again
@@ -120,8 +125,13 @@ def lists_sync_inline(*, connection: Connection, max_steps: int = 500) -> Connec
         return None
 
     def slot():
+        # One page, one call; metered: a page that takes more requests (a refresh, a second look) counts them all.
         return provider_slot(
-            connection_id=connection.pk, per_minute=provider.rate_limit_per_minute, concurrent=provider.max_concurrent
+            connection_id=connection.pk,
+            per_minute=provider.rate_limit_per_minute,
+            concurrent=provider.max_concurrent,
+            day_limit=provider.day_limit,
+            metered=True,
         )
 
     lists_sync_begin(connection=connection, full=True)
