@@ -367,6 +367,9 @@ class ItemsApi(BusinessAPIView):
             OpenApiParameter("integration", str, description="A connection id"),
             OpenApiParameter("supplier", str, description="A supplier id"),
             OpenApiParameter("q", str, description="Searches invoice number, supplier, customer and description"),
+            OpenApiParameter(
+                "failed", bool, description="Only items whose last publish failed (error: with these words)"
+            ),
             OpenApiParameter("page_size", int),
             OpenApiParameter("cursor", str),
         ],
