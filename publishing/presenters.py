@@ -111,14 +111,14 @@ def _duration_words(seconds: float) -> str:
     return f"about {round(seconds / 86400)} days"
 
 
-def eta_words(when, *, now=None) -> str:
+def eta_words(when, *, now=None, lead: str = "Expected to publish by") -> str:
     """'Expected to publish by 14:32 (about 12 minutes)'; the day too when it is not today."""
     if when is None:
         return ""
     now = now or timezone.now()
     local = timezone.localtime(when)
     clock = f"{local:%H:%M}" if local.date() == timezone.localtime(now).date() else f"{local.day} {local:%b %H:%M}"
-    return f"Expected to publish by {clock} ({_duration_words(max(0.0, (when - now).total_seconds()))})"
+    return f"{lead} {clock} ({_duration_words(max(0.0, (when - now).total_seconds()))})"
 
 
 def queued_etas(business_id, items) -> dict[str, tuple]:

@@ -36,7 +36,7 @@ class MonthEndView(LoginRequiredMixin, View):
         cursor = request.GET.get("cursor") or None
         clients, next_cursor = month_end_page(user=request.user, cursor=cursor, size=PAGE_SIZE)
         for client in clients:
-            client.eta_text = client.waiting_reason or eta_words(client.eta)
+            client.eta_text = client.waiting_reason or eta_words(client.eta, lead="By")
         in_flight = any(c.in_flight for c in clients)
         base = reverse("month_end")
         context = {
