@@ -263,7 +263,8 @@ SPECTACULAR_SETTINGS = {
 }
 
 # Celery: Redis carries messages and counters only; PostgreSQL is the source of truth.
-CELERY_BROKER_URL = REDIS_URL
+# The broker is Redis unless CELERY_BROKER_URL names another (RabbitMQ: amqp://…); Redis keeps the limits and cache.
+CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL)
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_SERIALIZER = "json"

@@ -76,7 +76,7 @@ class MonthEndApi(APIView):
 
 
 class MonthEndPublishApi(APIView):
-    class PublishInput(serializers.Serializer):
+    class MonthEndPublishInput(serializers.Serializer):
         businesses = serializers.ListField(
             child=serializers.CharField(max_length=64),
             required=False,
@@ -86,7 +86,7 @@ class MonthEndPublishApi(APIView):
         )
 
     @extend_schema(
-        request=PublishInput,
+        request=MonthEndPublishInput,
         responses={
             202: inline_serializer(
                 "MonthEndPublished",
@@ -108,7 +108,7 @@ class MonthEndPublishApi(APIView):
         operation_id="practice_month_end_publish",
     )
     def post(self, request):
-        serializer = self.PublishInput(data=request.data)
+        serializer = self.MonthEndPublishInput(data=request.data)
         serializer.is_valid(raise_exception=True)
         done = month_end_publish(user=request.user, business_ids=serializer.validated_data.get("businesses"))
         clients = [

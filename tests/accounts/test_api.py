@@ -119,6 +119,14 @@ def test_healthz_broker_down(client, db):
     assert response.json() == {"database": "ok", "broker": "unavailable"}
 
 
+@override_settings(CELERY_BROKER_URL="amqp://guest:guest@127.0.0.1:1//")
+def test_healthz_checks_a_rabbitmq_broker_too(client, db):
+    """README, Running at scale: RabbitMQ may carry the messages (CELERY_BROKER_URL); /healthz checks that one."""
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    assert response.json() == {"database": "ok", "broker": "unavailable"}
+
+
 def test_healthz_database_down(client, db, monkeypatch):
     import psycopg
 

@@ -233,3 +233,12 @@ def test_page_publish_of_an_unreached_client_is_404(clients, client):
     client.force_login(clients.users["practice_standard"])
     assert client.post(reverse("month_end_publish"), {"business": str(clients.client_c.id)}).status_code == 404
     assert not PublishJob.objects.for_business(clients.client_c).exists()
+
+
+def test_openapi_describes_the_month_end_and_the_items_eta(client):
+    import json
+
+    schema = json.loads(client.get("/api/schema/?format=json").content)
+    assert {"/api/v1/practice/month-end/", "/api/v1/practice/month-end/publish/"} <= set(schema["paths"])
+    item = schema["components"]["schemas"]["ItemOutput"]["properties"]["eta"]
+    assert item["format"] == "date-time" and item["nullable"] is True
