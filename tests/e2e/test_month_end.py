@@ -13,6 +13,7 @@ from publishing.demo import seed_items
 from publishing.models import Item, ItemState
 from tests.e2e.axe import assert_accessible
 from tests.e2e.conftest import sign_in
+from tests.e2e.keyboard import tab_to
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -38,9 +39,8 @@ def test_practice_user_publishes_a_clients_ready_items_and_watches_them_land(
     expect(page.get_by_test_id("month-end-row")).to_have_count(1)  # the bookkeeper is assigned Acme alone
     shot("month-end-1-before")
 
-    # Keyboard: the client's button is reached with Tab and pressed with Enter.
-    button = row.get_by_test_id("publish-client")
-    button.focus()
+    # Keyboard alone: Tab to the client's button (its focus visible) and press Enter.
+    tab_to(page, row.get_by_test_id("publish-client"))
     page.keyboard.press("Enter")
     expect(page.get_by_test_id("message")).to_contain_text(f"{ready} ready items of Acme Trading Ltd queued")
     expect(page.get_by_test_id("month-end-body")).to_have_attribute("data-polling", "1")

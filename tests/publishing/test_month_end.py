@@ -46,6 +46,23 @@ def test_practice_admin_sees_every_client_of_the_practice_and_no_other_tenant(cl
     assert rows["Alpha Ltd"]["ready"] == 2 and rows["Alpha Ltd"]["can_publish"] is True
 
 
+def test_another_practices_clients_never_appear_nor_publish(clients, api_as, connect):
+    from accounts.models import PracticeRole
+    from tests.factories import BusinessFactory, PracticeFactory, PracticeMembershipFactory
+
+    rival = PracticeFactory(name="Rival Accountants")
+    theirs = BusinessFactory(name="Delta Ltd", practice=rival)
+    connect(theirs, "xero")
+    make_item(theirs)
+    rival_admin = PracticeMembershipFactory(practice=rival, role=PracticeRole.PRACTICE_ADMIN).user
+    ours = api_as(clients.users["practice_practice_admin"])
+    assert "Delta Ltd" not in _rows(ours.get(API)), "another practice's client leaked into the month-end"
+    assert ours.post(PUBLISH_API, {"businesses": [str(theirs.id)]}, format="json").status_code == 404
+    ours.post(PUBLISH_API, {}, format="json")
+    assert not PublishJob.objects.for_business(theirs).exists(), "publishing all reached another practice's client"
+    assert list(_rows(api_as(rival_admin).get(API))) == ["Delta Ltd"]
+
+
 def test_standard_practice_user_sees_only_assigned_clients(clients, api_as):
     rows = _rows(api_as(clients.users["practice_standard"]).get(API))
     assert list(rows) == ["Alpha Ltd"], "Charlie Ltd is not assigned to the Standard practice user"
