@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: run test lint bench-inbox bench-publish clean
+.PHONY: run test lint bench-inbox bench-publish bench-month-end clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -28,6 +28,10 @@ bench-inbox: $(STAMP)
 
 bench-publish: $(STAMP)
 	$(PY) -m dext_connections.devstack bench bench/publish.py
+
+# MONTH_END_ITEMS=2000 MONTH_END_CLIENTS=20 make bench-month-end: a smaller run (RATE_LIMIT_TIME_SCALE, default 0.5)
+bench-month-end: $(STAMP)
+	$(PY) -m dext_connections.devstack bench bench/month_end.py
 
 clean:
 	rm -rf $(VENV) .local

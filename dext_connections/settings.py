@@ -295,6 +295,11 @@ PUBLISH_BATCH_MAX = env.int("PUBLISH_BATCH_MAX", default=100)
 PUBLISH_BACKOFF_BASE_SECONDS = env.float("PUBLISH_BACKOFF_BASE_SECONDS", default=2.0)
 PUBLISH_BACKOFF_MAX_SECONDS = env.float("PUBLISH_BACKOFF_MAX_SECONDS", default=300.0)
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
+# Providers' limit windows, ours and the sandbox's alike, multiplied by this (0.1: a six-second "minute", a
+# 2.4-hour "day"): benchmarks and tests see a month-end's worth of limits in minutes. 1.0 in production.
+RATE_LIMIT_TIME_SCALE = env.float("RATE_LIMIT_TIME_SCALE", default=1.0)
+# Xero's calls a day per organisation for this app's tier: 5,000, or 1,000 on the tier new apps start on.
+XERO_DAY_LIMIT = env.int("XERO_DAY_LIMIT", default=5000)
 
 # Provider sandbox (integrations/sandbox/): on in development and test, off in production unless asked. Outside
 # development its own endpoints (documents, faults, reset) want ``Authorization: Bearer <SANDBOX_TOKEN>``.

@@ -83,6 +83,8 @@ def _send(connection: Connection | None, items: list[Item], document_for) -> lis
             concurrent=provider.max_concurrent,
             slot_seconds=settings.PUBLISH_LEASE_SECONDS,
             calls=len(items),
+            day_limit=provider.day_limit,
+            metered=True,  # one upload a call, each counted; a refused token refresh or look-up too
         ):
             for item in items:
                 job = PublishJob(item=item, connection=connection, idempotency_key=f"{item.pk.hex}-attachment")

@@ -9,6 +9,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Case, Q, When
 from django.utils import timezone
 
 from accounts.models import Business, User
@@ -67,17 +68,156 @@ def _attachment_too_big(item: Item, provider) -> str:
     )
 
 
-def send_batches(jobs: list[PublishJob]) -> None:
-    """On commit, one message per batch: jobs grouped by queue and connection (and by an unfinished earlier
-    batch, whose members must stay together), in chunks of what one request of the provider carries."""
-    groups: dict[tuple, list[PublishJob]] = {}
+# --- fair dispatch: one message ("drain token") per connection in flight -------------------------------------
+#
+# Jobs stay rows (the outbox). A connection has at most one message in the broker's queues at a time, carrying
+# its next batch; the worker that runs it sends the connection's following batch as a new message, at the back
+# of the queue (``drain_continue``). A small client's message therefore waits behind at most one batch of each
+# other connection, never behind another client's thousands of jobs. Redis ``SET NX`` on ``drain:<connection>``
+# keeps the one message; its expiry (renewed while the connection drains) lets the sweeper send a new one when a
+# message was lost with the worker that held it.
+
+TOKEN_PREFIX = "publish-drain:"
+LONGEST_COUNTDOWN = 600.0  # a longer wait (the next day) is left to the sweeper: the jobs' lease ends then
+
+
+def _token_seconds(countdown: float = 0.0) -> int:
+    return int(countdown + settings.PUBLISH_LEASE_SECONDS + settings.PUBLISH_DISPATCH_GRACE_SECONDS) + 1
+
+
+def _token_take(connection_id, *, force: bool = False, countdown: float = 0.0) -> bool:
+    """Whether the caller may send the connection's message (no other is in flight; ``force``: the one in flight
+    is known lost). Redis down: yes (a second message costs fairness, never correctness)."""
+    from integrations.ratelimit import _redis
+
+    try:
+        return bool(_redis().set(TOKEN_PREFIX + str(connection_id), "1", ex=_token_seconds(countdown), nx=not force))
+    except Exception:  # noqa: BLE001 (any Redis trouble)
+        log.warning("drain token not taken", exc_info=True)
+        return True
+
+
+def _token_release(connection_id) -> None:
+    from integrations.ratelimit import _redis
+
+    try:
+        _redis().delete(TOKEN_PREFIX + str(connection_id))
+    except Exception:  # noqa: BLE001
+        log.warning("drain token not released", exc_info=True)
+
+
+def send_batches(jobs: list[PublishJob], *, force: bool = False) -> None:
+    """On commit, the first batch of each connection goes as a message, unless a message of that connection is
+    already in flight (it will find these jobs). Interactive work first, then an unfinished earlier batch (its
+    members stay together), then the oldest, in what one request of the provider carries. ``force``: the
+    connection's message was lost (the sweeper found a job whose worker died)."""
+    by_connection: dict = {}
     for job in jobs:
-        groups.setdefault((job.queue, job.connection_id, job.batch_key), []).append(job)
-    for (queue, _, batch_key), group in groups.items():
-        size = len(group) if batch_key else batch_size(group[0].connection.provider)
-        for start in range(0, len(group), size):
-            chunk = [str(job.pk) for job in group[start : start + size]]
-            transaction.on_commit(lambda chunk=chunk, queue=queue: _send(chunk, queue))
+        by_connection.setdefault(job.connection_id, []).append(job)
+    for connection_id, group in by_connection.items():
+        group.sort(key=lambda job: (job.queue != "publish_interactive", not job.batch_key, job.created_at or 0))
+        first = group[0]
+        if first.batch_key:
+            chunk = [job for job in group if job.batch_key == first.batch_key]
+        else:
+            fresh = [job for job in group if not job.batch_key]
+            chunk = fresh[: batch_size(first.connection.provider)]
+        ids, queue = [str(job.pk) for job in chunk], first.queue
+        transaction.on_commit(
+            lambda ids=ids, queue=queue, connection_id=connection_id: (
+                _token_take(connection_id, force=force) and _send(ids, queue)
+            )
+        )
+
+
+def drain_continue(*, job_ids: list, sent: list[list[str]]) -> None:
+    """After a worker ran a message of ``job_ids``: send each of their connections' next batch, at the back of the
+    queue, unless a message just sent (``sent``: the retries) already carries due work of it. Nothing left: the
+    connection's token is given back (and taken again should work have arrived meanwhile)."""
+    in_flight = {job_id for ids in sent for job_id in ids}
+    pairs = set(PublishJob.objects.unscoped().filter(pk__in=job_ids).values_list("business_id", "connection_id"))
+    for business_id, connection_id in pairs:
+        _drain_next(business_id, connection_id, in_flight)
+
+
+LOOK_AHEAD = 200  # the jobs read to pick the next batch from (one batch, or an unfinished one, is among them)
+# The order a connection's jobs are claimed in: interactive work first, an unfinished batch (its members stay
+# together), then the oldest. publishing.eta counts a job's place in its connection's queue by the same order.
+CLAIM_ORDER = (
+    Case(When(queue="publish_interactive", then=0), default=1),
+    Case(When(batch_key="", then=1), default=0),
+    "batch_key",
+    "created_at",
+    "id",
+)
+
+
+def _next_jobs(business_id, connection_id, exclude: set) -> tuple[list[PublishJob], float]:
+    """The connection's next batch in claim order, and how long until it is due (0: now)."""
+    now = timezone.now()
+    open_jobs = (
+        PublishJob.objects.for_business(business_id)
+        .filter(connection_id=connection_id, status=PublishJobStatus.PENDING)
+        .exclude(pk__in=exclude)
+        .select_related("connection")
+        .only("pk", "queue", "batch_key", "created_at", "not_before", "connection__provider")
+    )
+    due = list(
+        open_jobs.filter(Q(not_before__isnull=True) | Q(not_before__lte=now)).order_by(*CLAIM_ORDER)[:LOOK_AHEAD]
+    )
+    if due:
+        return due, 0.0
+    later = open_jobs.filter(not_before__gt=now).order_by("not_before").first()
+    if later is None:
+        return [], 0.0
+    return [later], (later.not_before - now).total_seconds()
+
+
+def _drain_next(business_id, connection_id, in_flight: set) -> None:
+    if in_flight and (
+        PublishJob.objects.for_business(business_id)
+        .filter(pk__in=list(in_flight), connection_id=connection_id)
+        .exists()
+    ):
+        return  # a message of this connection was just sent again (a retry, a wait): it carries the token
+    jobs, wait = _next_jobs(business_id, connection_id, in_flight)
+    if jobs and wait == 0.0:
+        _send_first(connection_id, jobs, countdown=0.0)
+        return
+    if jobs and wait <= LONGEST_COUNTDOWN:
+        later = list(
+            PublishJob.objects.for_business(business_id).filter(
+                connection_id=connection_id, status=PublishJobStatus.PENDING, not_before=jobs[0].not_before
+            )[: batch_size(jobs[0].connection.provider)]
+        )
+        _send_first(connection_id, later or jobs, countdown=wait)
+        return
+    # Nothing due (or only after a long wait, which the sweeper sends): give the token back, then look again, so
+    # that a job queued between the look and the release is not left without a message.
+    _token_release(connection_id)
+    jobs, wait = _next_jobs(business_id, connection_id, in_flight)
+    if jobs and wait == 0.0 and _token_take(connection_id):
+        _send_first(connection_id, jobs, countdown=0.0)
+
+
+def _send_first(connection_id, jobs: list[PublishJob], *, countdown: float) -> None:
+    """The first batch of ``jobs`` (in claim order) as the connection's message, its token renewed."""
+    from integrations.ratelimit import _redis
+    from publishing.tasks import publish_jobs
+
+    first = jobs[0]
+    if first.batch_key:
+        chunk = [job for job in jobs if job.batch_key == first.batch_key]
+    else:
+        chunk = [job for job in jobs if not job.batch_key][: batch_size(first.connection.provider)]
+    try:
+        _redis().set(TOKEN_PREFIX + str(connection_id), "1", ex=_token_seconds(countdown))
+    except Exception:  # noqa: BLE001
+        log.warning("drain token not renewed", exc_info=True)
+    if countdown > 0:
+        publish_jobs.apply_async(args=[[str(j.pk) for j in chunk]], queue=first.queue, countdown=countdown)
+    else:
+        _send([str(j.pk) for j in chunk], first.queue)
 
 
 def items_publish(
@@ -195,11 +335,17 @@ def sweep_expired_leases(*, limit: int = 500) -> int:
         )
         grace = timedelta(seconds=settings.PUBLISH_DISPATCH_GRACE_SECONDS)
         for job in jobs:
+            job.status_was_claimed = job.status == PublishJobStatus.CLAIMED
             if job.status == PublishJobStatus.CLAIMED:
                 job.status = PublishJobStatus.PENDING  # the worker that held it is gone
             job.lease_expires_at = now + grace
         PublishJob.objects.unscoped().bulk_update(jobs, ["status", "lease_expires_at"])
-        send_batches(jobs)
+        # A job whose worker died (claimed, lease over): that worker held its connection's message, so a new one
+        # goes. A pending job's lease ran out: its connection's message may be lost, or merely behind others; one is
+        # sent unless one is known to be in flight (its token lapses with a lost message).
+        dead = {job.connection_id for job in jobs if job.status_was_claimed}
+        send_batches([job for job in jobs if job.connection_id in dead], force=True)
+        send_batches([job for job in jobs if job.connection_id not in dead])
     if jobs:
         log.info("swept publish jobs", extra={"count": len(jobs)})
     return len(jobs)

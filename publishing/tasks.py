@@ -8,10 +8,17 @@ def publish_jobs(self, job_ids: list[str]) -> None:
     """Publish a batch of jobs of one connection. Retries (rate limits honouring Retry-After, transient errors
     with capped exponential backoff and jitter) are decided by the worker service, which stores them on the
     job rows first, so a lost retry message is still found by the sweeper."""
+    from publishing.pipeline import LONGEST_COUNTDOWN, drain_continue
     from publishing.worker import batch_run
 
+    sent = []
     for retry in batch_run(job_ids=job_ids):
+        if retry.delay > LONGEST_COUNTDOWN:
+            continue  # the next day, say: the jobs' lease ends then, and the sweeper sends them
         self.apply_async(args=[retry.job_ids], countdown=max(0.0, retry.delay), queue=retry.queue)
+        sent.append(retry.job_ids)
+    # Fair dispatch: the connection's next batch goes at the back of the queue (publishing.pipeline).
+    drain_continue(job_ids=job_ids, sent=sent)
 
 
 @shared_task(name="publishing.sweep_publish_jobs", ignore_result=True)

@@ -33,6 +33,7 @@ from integrations.models import Connection, ConnectionStatus
 from integrations.providers import registry
 from integrations.providers.base import (
     AuthError,
+    DayLimitReached,
     ExternalRef,
     OwnLimitReached,
     ProviderError,
@@ -46,6 +47,7 @@ from integrations.ratelimit import provider_slot
 from publishing.attaching import attaches_after_publish, attachments_send
 from publishing.fields import CODING_ENTRY
 from publishing.lease import LeaseKeeper
+from publishing.limits import batch_calls, batch_fit, jobs_wait_for_day
 from publishing.models import (
     AttachmentStatus,
     Item,
@@ -126,6 +128,21 @@ def _claim(job_ids: list) -> tuple[list[PublishJob], list[Retry]]:
         if not batch_key:  # new jobs: as many as the provider publishes together (an unfinished batch goes whole)
             size = batch_size(connection.provider)
             batch, leftover = batch[:size], batch[size:]
+        # As many as the connection's limits have room for now (calls this minute, today): waiting for a window
+        # is decided here, before anything is claimed, so it spends no attempt and makes no call.
+        fits, wait = batch_fit(connection, batch)
+        if batch_key and fits < len(batch):
+            fits = 0  # an unfinished batch goes whole, or waits
+        if fits == 0:
+            if isinstance(wait, DayLimitReached):
+                jobs_wait_for_day(connection, wait.resumes_at, now=now)
+            else:
+                waiting_ids = _ids(batch) + _ids(leftover)
+                retries.append(Retry(wait.retry_after or 1.0, "limit", batch[0].queue, waiting_ids))
+            for _, jobs in ordered[1:]:
+                retries.append(Retry(0.0, "another batch", jobs[0].queue, _ids(jobs)))
+            return [], retries
+        batch, leftover = batch[:fits], batch[fits:] + leftover
         for rest in [leftover, *(jobs for _, jobs in ordered[1:])]:
             if rest:
                 retries.append(Retry(0.0, "another batch", rest[0].queue, _ids(rest)))
@@ -215,13 +232,17 @@ def _call_provider(batch: list[PublishJob], keeper: LeaseKeeper | None = None) -
     batched = len(batch) > 1 and provider.batch_rate_limit_per_minute
     try:
         documents = [document_for(job.item, job) for job in batch]
+        # Every call the batch makes is counted (metered): look-ups and attachment uploads too.
         with provider_slot(
             connection_id=connection.pk,
-            per_minute=provider.batch_rate_limit_per_minute if batched else provider.rate_limit_per_minute,
+            per_minute=provider.rate_limit_per_minute,
             concurrent=provider.max_concurrent,
             slot_seconds=settings.PUBLISH_LEASE_SECONDS,
-            window="batch" if batched else "minute",
-            calls=provider.requests_for(len(batch)) if batched else 1,
+            calls=batch_calls(provider, batch, connection.pk),
+            day_limit=provider.day_limit,
+            metered=True,
+            batch_limit=provider.batch_rate_limit_per_minute if batched else 0,
+            batch_calls=provider.requests_for(len(batch)) if batched else 0,
         ) as slot:
             if keeper is not None:
                 keeper.also(slot.renew)
@@ -306,6 +327,7 @@ def _record(batch: list[PublishJob], outcomes: list[Outcome], *, started, durati
     outcome_of = {job.pk: outcome for job, outcome in zip(batch, outcomes, strict=True)}
     attempts, history, retried, failures, moved = [], [], [], {}, []
     delay = None
+    day_wait = None
     attach_later = attaches_after_publish(connection)
     with transaction.atomic():
         jobs = list(
@@ -393,6 +415,12 @@ def _record(batch: list[PublishJob], outcomes: list[Outcome], *, started, durati
             if job.status == PublishJobStatus.CANCELLED:
                 item.publish_attempts += 1  # it may have reached the provider: a later publish looks first
                 continue  # the integration was disconnected meanwhile; the item already says so
+            if isinstance(error, DayLimitReached):
+                day_wait = error  # the job waits for the next day, with every other of the connection
+                job.attempts -= 1
+                job.status = PublishJobStatus.PENDING
+                item.state = ItemState.QUEUED
+                continue
             if kind in ("rate_limited", "transient") and job.attempts < settings.PUBLISH_MAX_ATTEMPTS:
                 if delay is None:
                     own_wait = isinstance(error, RateLimited) and error.retry_after is not None
@@ -426,6 +454,8 @@ def _record(batch: list[PublishJob], outcomes: list[Outcome], *, started, durati
         ItemHistory.objects.bulk_create(history)
         rows_update(PublishJob, jobs, [*JOB_FIELDS, "updated_at"], business_id=business_id)
         rows_update(Item, list(items.values()), [*ITEM_FIELDS, "updated_at"], business_id=business_id)
+        if day_wait is not None:
+            jobs_wait_for_day(connection, day_wait.resumes_at, now=now)
         if moved:
             _keep_with_ledger(business_id, connection, moved, now=now)
         if "auth" in failures:

@@ -89,6 +89,15 @@ class ProviderRateLimited(RateLimited):
     """The provider answered that we are over its limit (HTTP 429 and its kin)."""
 
 
+class DayLimitReached(OwnLimitReached):
+    """The connection's calls for the day are spent (our count, or the provider's 429 naming the day): the work
+    waits until ``resumes_at``, the start of the provider's next day. Waiting is no failure."""
+
+    def __init__(self, message: str, retry_after: float | None = None, resumes_at=None):
+        super().__init__(message, retry_after)
+        self.resumes_at = resumes_at
+
+
 class TransientError(ProviderError):
     """Network trouble, timeouts and 5xx: worth retrying with backoff."""
 
@@ -152,6 +161,12 @@ class Provider(ABC):
     request_size: ClassVar[int] = 0  # 0: batch_size
     # A provider's own limit on its batch requests a minute (QuickBooks Online: 40), 0 = the plain limit.
     batch_rate_limit_per_minute: ClassVar[int] = 0
+    # Calls a day per connection (Xero: 5,000 an organisation, 1,000 on the lowest tier), 0 = none. The day is
+    # the provider's (UTC); a provider whose limit is a setting reads it in a property.
+    day_limit: int = 0
+    # Whether the documents' attachments are uploaded inside ``publish_many`` (one call each), not afterwards by
+    # ``client.attach``: the calls a batch makes count them (integrations.ratelimit reserves them).
+    attachments_inline: ClassVar[bool] = False
     # Push: the worker publishes (``client().publish_many``). Pull: the job waits until the provider's software
     # asks for it (``pull_client()``), and a queued item says ``pull_label`` meanwhile.
     delivery: ClassVar[Delivery] = Delivery.PUSH
@@ -174,6 +189,12 @@ class Provider(ABC):
     def requests_for(self, jobs: int) -> int:
         """The create requests a batch of ``jobs`` documents takes."""
         return math.ceil(jobs / (self.request_size or self.batch_size))
+
+    def calls_for(self, jobs: int, *, attachments: int = 0, look_ups: int = 0) -> int:
+        """Every call a batch of ``jobs`` documents makes against the connection's limit: its create requests, one
+        upload per attachment where they go inside the publish, and the look-ups expected (a document sent before
+        is looked for by our reference first)."""
+        return self.requests_for(jobs) + (attachments if self.attachments_inline else 0) + look_ups
 
     def accepts(self, item_kind: str) -> bool:
         return item_kind in self.item_kinds

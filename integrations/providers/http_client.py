@@ -11,9 +11,10 @@ from email.utils import parsedate_to_datetime
 
 import httpx
 
-from integrations import http, tokens
+from integrations import http, ratelimit, tokens
 from integrations.providers.base import (
     AuthError,
+    DayLimitReached,
     ExternalRef,
     ProviderError,
     ProviderRateLimited,
@@ -40,6 +41,37 @@ def retry_after_seconds(response: httpx.Response, default: float = 5.0) -> float
             return default
 
 
+# What a provider says of its daily limit (Xero's names; a provider that sends neither has no daily limit).
+DAY_REMAINING_HEADER = "X-DayLimit-Remaining"
+LIMIT_PROBLEM_HEADER = "X-Rate-Limit-Problem"
+
+
+def _count_request(request: httpx.Request) -> None:
+    """Every request made under a metered rate-limit slot spends one of its calls (or is refused before it leaves:
+    OwnLimitReached)."""
+    ratelimit.call_spend()
+
+
+def _read_day(response: httpx.Response) -> None:
+    """The provider's count of the day's calls, and its refusal for the day (429 naming the day): the connection's
+    day is spent, and the work waits for the next one (DayLimitReached), spending no attempt."""
+    connection_id = ratelimit.current_connection_id()
+    day_limit = ratelimit.current_day_limit()
+    if connection_id is None or day_limit <= 0:
+        return
+    if response.status_code == 429 and response.headers.get(LIMIT_PROBLEM_HEADER, "").lower() == "day":
+        ratelimit.day_spent(connection_id, day_limit=day_limit)
+        wait = retry_after_seconds(response, default=60.0)
+        raise DayLimitReached(
+            "The provider's daily limit of calls for this connection is spent.",
+            wait,
+            ratelimit.next_day_start(),
+        )
+    remaining = response.headers.get(DAY_REMAINING_HEADER)
+    if remaining and remaining.isdigit():
+        ratelimit.day_remaining_note(connection_id, day_limit=day_limit, remaining=int(remaining))
+
+
 _shared: tuple[tuple, httpx.Client] | None = None
 _shared_lock = threading.Lock()
 
@@ -56,7 +88,8 @@ def shared_http_client() -> httpx.Client:
     key = (os.getpid(), kwargs.get("timeout"), id(kwargs.get("transport")))
     with _shared_lock:
         if _shared is None or _shared[0] != key:
-            _shared = (key, httpx.Client(**kwargs))
+            hooks = {"request": [_count_request], "response": [_read_day]}
+            _shared = (key, httpx.Client(**kwargs, event_hooks=hooks))
         return _shared[1]
 
 

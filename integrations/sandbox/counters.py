@@ -8,6 +8,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from django.conf import settings
 from django.db import connection
 
 from integrations.sandbox import clock
@@ -51,24 +52,62 @@ def _increment(key: str, window_start: datetime, by: int = 1) -> int:
         return cursor.fetchone()[0]
 
 
+def window_seconds(seconds: float) -> float:
+    """A provider's window as the sandbox keeps it: ``RATE_LIMIT_TIME_SCALE`` shrinks it, as it shrinks our own
+    limiter's (integrations.ratelimit), so that both count the same windows."""
+    return seconds * max(1e-4, float(getattr(settings, "RATE_LIMIT_TIME_SCALE", 1.0)))
+
+
 def calls_count(limits: list[Limit]) -> dict[str, int]:
-    """Count this call in every window; answer what remains per problem, or raise LimitExceeded."""
+    """Count this call in every window (fixed windows from the epoch, as the providers' minutes and UTC days);
+    answer what remains per problem, or raise LimitExceeded."""
     now = clock.now()
     remaining = {}
     exceeded = None
     for limit in limits:
         elapsed = (now - _EPOCH).total_seconds()
-        start = _EPOCH + timedelta(seconds=math.floor(elapsed / limit.seconds) * limit.seconds)
+        seconds = window_seconds(limit.seconds)
+        start = _EPOCH + timedelta(seconds=math.floor(elapsed / seconds) * seconds)
         count = _increment(limit.key, start)
         remaining[limit.problem] = max(limit.allowed - count, 0)
         if count > limit.allowed and exceeded is None:
-            retry_after = max(1, math.ceil((start + timedelta(seconds=limit.seconds) - now).total_seconds()))
+            retry_after = max(1, math.ceil((start + timedelta(seconds=seconds) - now).total_seconds()))
             exceeded = LimitExceeded(limit.problem, retry_after)
-        if count == 1:  # a new window: forget this key's old ones
-            RateCounter.objects.filter(key=limit.key, window_start__lt=start).delete()
+        if count == 1:  # a new window: forget this key's old ones (the last KEPT_WINDOWS stay, for benchmarks)
+            RateCounter.objects.filter(
+                key=limit.key, window_start__lt=start - KEPT_WINDOWS * timedelta(seconds=seconds)
+            ).delete()
     if exceeded:
+        refused_count(limit_key=exceeded_key(limits, exceeded))
         raise exceeded
     return remaining
+
+
+# Past windows kept per key: what a benchmark reads back to see the calls each window received.
+KEPT_WINDOWS = 200
+
+
+def exceeded_key(limits: list[Limit], exceeded: LimitExceeded) -> str:
+    return next((limit.key for limit in limits if limit.problem == exceeded.problem), limits[0].key)
+
+
+def refused_count(*, limit_key: str) -> None:
+    """One more 429 the sandbox answered for this provider (``refused:<provider>``), read by tests and benchmarks."""
+    _increment(f"refused:{limit_key.split(':', 1)[0]}", _EPOCH)
+
+
+def refused_total(provider_prefix: str) -> int:
+    row = RateCounter.objects.filter(key=f"refused:{provider_prefix}", window_start=_EPOCH).first()
+    return row.count if row else 0
+
+
+def windows(key_prefix: str) -> list[tuple[str, datetime, int]]:
+    """(key, window start, calls counted) of every kept window whose key starts with ``key_prefix``."""
+    return list(
+        RateCounter.objects.filter(key__startswith=key_prefix)
+        .order_by("key", "window_start")
+        .values_list("key", "window_start", "count")
+    )
 
 
 @contextmanager
@@ -81,6 +120,7 @@ def concurrency_slot(key: str, allowed: int, *, problem: str = "concurrent") -> 
         cursor.execute("SELECT sandbox_slot_take(%s, %s, %s, %s)", [key, allowed, now - STALE_AFTER, now])
         slot = cursor.fetchone()[0]
     if slot is None:
+        refused_count(limit_key=key)
         raise LimitExceeded(problem, 1)
     try:
         yield

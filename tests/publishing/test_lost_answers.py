@@ -11,6 +11,7 @@ from integrations.inprocess import InProcessProvider
 from integrations.sandbox import selectors as sandbox
 from integrations.sandbox.services import set_fault
 from publishing.models import Item, ItemState, PublishJob
+from publishing.pipeline import drain_continue
 from publishing.worker import batch_run
 from tests.conftest import oauth_connect
 from tests.publishing.conftest import PDF
@@ -66,7 +67,11 @@ def run_until_done(messages) -> None:
         if not open_jobs.exists():
             return
         open_jobs.update(not_before=None, lease_expires_at=None)
-        batch_run(job_ids=[str(pk) for pk in open_jobs.values_list("pk", flat=True)])
+        run = [str(pk) for pk in open_jobs.values_list("pk", flat=True)]
+        batch_run(job_ids=run)
+        drain_continue(job_ids=run, sent=[])  # as the task does: the connection's next message, or its token back
+        ids += [job_id for message in messages for job_id in message]
+        messages.clear()
     raise AssertionError("jobs still open after ten rounds")
 
 

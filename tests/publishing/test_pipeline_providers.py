@@ -13,7 +13,7 @@ from integrations.sandbox import selectors as sandbox
 from integrations.sandbox.services import set_fault
 from integrations.services import publishing_defaults_set
 from publishing.models import Item, ItemState, PublishJob, PublishJobStatus
-from publishing.pipeline import items_publish
+from publishing.pipeline import drain_continue, items_publish
 from publishing.services import item_create
 from publishing.worker import RECONNECT_MESSAGE, job_run
 from tests.conftest import bill_com_connect, oauth_connect
@@ -56,8 +56,10 @@ def publish_and_run(world, items, sent, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         result = items_publish(business=world.a, item_ids=[i.id for i in items], actor=world.users["business_admin"])
     assert not result.errors, result.errors
-    outcomes = [job_run(job_id=job_id) for job_id in list(sent)]
+    ran = list(sent)
+    outcomes = [job_run(job_id=job_id) for job_id in ran]
     sent.clear()
+    drain_continue(job_ids=ran, sent=[])  # as the task does: the connection's token back when nothing is left
     return outcomes
 
 

@@ -40,6 +40,7 @@ class BillCom(Provider):
     rate_limit_per_minute = 300
     max_concurrent = 3
     batch_size = 100  # POST /v3/bills/bulk
+    attachments_inline = True  # POST /documents/bills/{id}, one call per bill, inside the publish
     item_kinds = (ItemKind.COST, ItemKind.EXPENSE_CLAIM)
     endpoints = ENDPOINTS
 

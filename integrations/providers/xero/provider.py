@@ -2,6 +2,8 @@
 
 import time
 
+from django.conf import settings
+
 from integrations import http
 from integrations.providers.base import ItemKind
 from integrations.providers.oauth import OAuth2Provider
@@ -15,6 +17,7 @@ class Xero(OAuth2Provider):
     rate_limit_per_minute = 60
     max_concurrent = 5
     batch_size = 50  # "up to ~50 documents per call"
+    attachments_inline = True  # PUT …/Attachments/{name}, one call per document, inside the publish
     item_kinds = (ItemKind.COST, ItemKind.EXPENSE_CLAIM, ItemKind.SALES)
     publish_as_choices = (("bill", "Bill (accounts payable)"), ("spend_money", "Spend money"))
     endpoints = ENDPOINTS
@@ -30,6 +33,11 @@ class Xero(OAuth2Provider):
         "accounting.settings.read",
         "accounting.attachments",
     )
+
+    @property
+    def day_limit(self) -> int:
+        """5,000 calls a day per organisation, 1,000 on the tier new apps start on (XERO_DAY_LIMIT)."""
+        return settings.XERO_DAY_LIMIT
 
     def token_endpoint(self) -> str:
         return http.url(IDENTITY, "/connect/token")

@@ -8,6 +8,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import ClassVar
 
+from django.conf import settings
+
 from integrations.sandbox import clock, counters, faults, idempotency, oauth
 from integrations.sandbox.errors import SandboxError
 from integrations.sandbox.models import Grant, Organisation
@@ -71,6 +73,12 @@ def _fault_check() -> None:
         raise _fault_error(hit)
 
 
+def day_limit() -> int:
+    """The organisation's calls a day for the tier our app is on (XERO_DAY_LIMIT: 5,000, or 1,000 on the tier new
+    apps start on); DAY_LIMIT when the setting is absent."""
+    return int(getattr(settings, "XERO_DAY_LIMIT", DAY_LIMIT))
+
+
 @dataclass
 class Call:
     provider: ClassVar[str] = XERO
@@ -100,7 +108,7 @@ def api_call(*, authorization: str | None, tenant_id: str | None, needs_tenant: 
         remaining = counters.calls_count(
             [
                 counters.Limit(f"xero:minute:{tenant}", 60, MINUTE_LIMIT, "minute"),
-                counters.Limit(f"xero:day:{tenant}", 86_400, DAY_LIMIT, "day"),
+                counters.Limit(f"xero:day:{tenant}", 86_400, day_limit(), "day"),
                 counters.Limit(f"xero:appminute:{token.grant.client_id}", 60, APP_MINUTE_LIMIT, "appminute"),
             ]
         )

@@ -1,0 +1,95 @@
+"""ETAs from the queue ahead and the connection's limits (publishing.eta, issue 14)."""
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from integrations.providers import registry
+from integrations.ratelimit import _redis, day_index, next_day_start, provider_slot
+from publishing.eta import (
+    connection_forecasts,
+    documents_per_window,
+    item_etas,
+    limit_use,
+    throughput,
+)
+from publishing.limits import jobs_wait_for_day
+from publishing.models import PublishJob
+from publishing.pipeline import items_publish
+from tests.publishing.test_pipeline_outbox import _ready_cost
+
+
+@pytest.fixture
+def sent(monkeypatch):
+    messages = []
+    monkeypatch.setattr("publishing.pipeline._send", lambda ids, queue: messages.append(ids))
+    return messages
+
+
+def _queue(world, n, *, queue="publish_bulk"):
+    items = [_ready_cost(world, invoice_number=f"INV-{queue}-{k}") for k in range(n)]
+    result = items_publish(business=world.a, item_ids=[i.pk for i in items], actor=None, queue=queue)
+    assert not result.errors, result.errors
+    return items
+
+
+def test_throughput_counts_every_call_a_document_costs(world, connect):
+    xero = connect(world.a, "xero")
+    # 60 calls a minute; a document costs 1/50 of a create request, one upload, a look-up now and then.
+    assert throughput(xero) == pytest.approx(60 / (1 / 50 + 1 + 0.02) / 60)
+    assert throughput(xero, attachment_share=0.0) == pytest.approx(60 / (1 / 50 + 0.02) / 60)
+    qbo = registry.get("quickbooks_online")
+    assert documents_per_window(qbo) == pytest.approx(400), "40 batch requests of 10 a minute bind first"
+
+
+def test_the_time_scale_speeds_throughput_alike(world, connect, settings):
+    xero = connect(world.a, "xero")
+    normal = throughput(xero)
+    settings.RATE_LIMIT_TIME_SCALE = 0.1
+    assert throughput(xero) == pytest.approx(normal * 10)
+
+
+def test_item_etas_follow_the_claim_order(world, connect, sent, django_assert_max_num_queries):
+    xero = connect(world.a, "xero")
+    bulk = _queue(world, 3)
+    urgent = _queue(world, 1, queue="publish_interactive")
+    now = timezone.now()
+    ids = [i.pk for i in [*bulk, *urgent]]
+    with django_assert_max_num_queries(3):
+        etas = item_etas(world.a.pk, ids)
+    rate = throughput(xero, attachment_share=0.0)
+    assert etas[str(urgent[0].pk)] < etas[str(bulk[0].pk)] < etas[str(bulk[1].pk)] < etas[str(bulk[2].pk)]
+    assert etas[str(bulk[2].pk)] - now == pytest.approx(timedelta(seconds=4 / rate), abs=timedelta(seconds=1))
+
+
+def test_an_item_beyond_the_days_calls_is_due_the_next_day(world, connect, sent, settings):
+    settings.XERO_DAY_LIMIT = 1000
+    xero = connect(world.a, "xero")
+    [item] = _queue(world, 1)
+    _redis().set(f"ratelimit:{xero.pk}:day:{day_index()}", 1000)
+    eta = item_etas(world.a.pk, [item.pk])[str(item.pk)]
+    assert eta >= next_day_start()
+
+
+def test_forecasts_count_the_queue_and_say_when_it_waits_for_the_day(world, connect, sent):
+    xero = connect(world.a, "xero")
+    _queue(world, 4)
+    [forecast] = connection_forecasts([xero.pk]).values()
+    assert (forecast.queued, forecast.publishing, forecast.waiting_for_day) == (4, 0, False)
+    assert forecast.eta > timezone.now()
+    resumes = next_day_start()
+    assert jobs_wait_for_day(xero, resumes, now=timezone.now()) == 4
+    forecast = connection_forecasts([xero.pk])[xero.pk]
+    assert forecast.waiting_for_day and forecast.eta >= resumes
+    assert forecast.reason == f"Waiting for Xero's daily limit; resumes at {resumes:%H:%M} UTC"
+    assert PublishJob.objects.for_business(world.a).filter(not_before=resumes).count() == 4
+
+
+def test_limit_use_reads_the_limiters_counters(world, connect, settings):
+    settings.XERO_DAY_LIMIT = 1000
+    xero = connect(world.a, "xero")
+    with provider_slot(connection_id=xero.pk, per_minute=60, concurrent=5, calls=7, day_limit=1000):
+        pass
+    use = limit_use([xero.pk])[xero.pk]
+    assert (use.minute_used, use.minute_limit, use.day_used, use.day_limit) == (7, 60, 7, 1000)
