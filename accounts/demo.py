@@ -27,6 +27,7 @@ def seed_accounts() -> dict:
     acme = _business("Acme Trading Ltd", northwind)
     globex = _business("Globex Corporation", northwind)
     initech = _business("Initech", None)
+    hooli = _business("Hooli Stores Ltd", northwind)  # a client the practice runs alone (no users of its own)
 
     practice_admin = _user("practice.admin@northwind.test", "Priya Patel")
     bookkeeper = _user("bookkeeper@northwind.test", "Ben Booker")
@@ -50,4 +51,11 @@ def seed_accounts() -> dict:
         role=BusinessRole.BUSINESS_ADMIN,
         can_publish=True,
     )
-    return {"acme": acme, "globex": globex, "initech": initech, "northwind": northwind, "acme_admin": acme_admin}
+    return {
+        "acme": acme,
+        "globex": globex,
+        "initech": initech,
+        "hooli": hooli,
+        "northwind": northwind,
+        "acme_admin": acme_admin,
+    }

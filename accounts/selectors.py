@@ -2,10 +2,18 @@
 
 import uuid
 
-from django.db.models import BooleanField, ExpressionWrapper, Q, QuerySet, Value
+from django.db.models import BooleanField, ExpressionWrapper, F, Q, QuerySet, Value
 from django.utils import timezone
 
-from accounts.models import ApiToken, Business, BusinessMembership, PracticeMembership, User
+from accounts.models import (
+    ApiToken,
+    Business,
+    BusinessMembership,
+    ClientAssignment,
+    PracticeMembership,
+    PracticeRole,
+    User,
+)
 from accounts.permissions import Access, Via
 
 # The order in which a user's several routes into a business are preferred.
@@ -75,6 +83,39 @@ def practices_for_user(*, user: User) -> list[PracticeMembership]:
 def practice_clients_for_user(*, user: User) -> list[Access]:
     """The clients a practice user reaches through their practice (for the client switcher)."""
     return [a for a in businesses_for_user(user=user) if a.via is Via.PRACTICE]
+
+
+def is_practice_user(*, user: User) -> bool:
+    return user.is_authenticated and PracticeMembership.objects.filter(user=user).exists()
+
+
+def practice_clients_reached(*, user: User) -> QuerySet[Business]:
+    """The clients ``user`` reaches through a practice, as one queryset (to page through at any size): every client
+    of a practice where they are a Practice Admin or Client Admin, and the assigned clients of a practice where they
+    are Standard; the same reach as :func:`business_access_for`."""
+    every = PracticeMembership.objects.filter(
+        user=user, role__in=(PracticeRole.PRACTICE_ADMIN, PracticeRole.CLIENT_ADMIN)
+    ).values("practice_id")
+    assigned = ClientAssignment.objects.filter(
+        membership__user=user, business__practice_id=F("membership__practice_id")
+    ).values("business_id")
+    return Business.objects.filter(Q(practice_id__in=every) | Q(pk__in=assigned))
+
+
+def practice_accesses_for(*, user: User, businesses) -> dict[uuid.UUID, Access]:
+    """The access ``user`` has to each of ``businesses`` through a practice (absent: no practice route reaches it),
+    in two queries whatever their number."""
+    memberships = list(
+        PracticeMembership.objects.select_related("practice").prefetch_related("assignments").filter(user=user)
+    )
+    found: dict[uuid.UUID, Access] = {}
+    for business in businesses:
+        for pm in memberships:
+            if pm.practice_id != business.practice_id:
+                continue
+            if pm.reaches_every_client or any(a.business_id == business.pk for a in pm.assignments.all()):
+                found[business.pk] = _stronger(found.get(business.pk), _practice_access(pm, business))
+    return found
 
 
 def api_tokens_for_user(*, user: User, current: ApiToken | None = None) -> QuerySet[ApiToken]:

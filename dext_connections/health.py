@@ -18,6 +18,8 @@ def database_ok() -> bool:
 
 
 def broker_ok() -> bool:
+    if not settings.CELERY_BROKER_URL.startswith(("redis://", "rediss://", "unix://")):
+        return _other_broker_ok(settings.CELERY_BROKER_URL)
     try:
         client = redis.Redis.from_url(settings.CELERY_BROKER_URL, socket_connect_timeout=2, socket_timeout=2)
         try:
@@ -37,3 +39,15 @@ def healthz(request):
     }
     healthy = all(v == "ok" for v in checks.values())
     return JsonResponse(checks, status=200 if healthy else 503)
+
+
+def _other_broker_ok(url: str) -> bool:
+    """A broker other than Redis (RabbitMQ: ``amqp://``), reached through Celery's own transport library."""
+    from kombu import Connection
+
+    try:
+        with Connection(url, connect_timeout=2) as connection:
+            connection.ensure_connection(max_retries=1)
+        return True
+    except Exception:
+        return False

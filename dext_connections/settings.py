@@ -125,6 +125,16 @@ DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = env.int("DB_
 DATABASES["default"]["OPTIONS"]["server_side_binding"] = env.bool("DB_SERVER_SIDE_BINDING", default=True)
 if env.int("DB_PREPARE_THRESHOLD", default=5) > 0:
     DATABASES["default"]["OPTIONS"]["prepare_threshold"] = env.int("DB_PREPARE_THRESHOLD", default=5)
+# Behind PgBouncer in transaction mode (several worker hosts sharing one database), DB_PGBOUNCER=true is the one
+# switch: a session's state does not follow it from transaction to transaction, so no prepared statements
+# (prepare_threshold None), parameters quoted by psycopg, and no server-side cursors (DISABLE_SERVER_SIDE_CURSORS:
+# a named cursor lives outside a transaction's pooled connection). PgBouncer 1.21+ with max_prepared_statements
+# can keep prepared statements; the switch stays the safe choice for any version.
+DB_PGBOUNCER = env.bool("DB_PGBOUNCER", default=False)
+if DB_PGBOUNCER:
+    DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
+    DATABASES["default"]["OPTIONS"]["server_side_binding"] = False
+    DATABASES["default"]["OPTIONS"]["prepare_threshold"] = None
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env.str("REDIS_URL", default="redis://127.0.0.1:6379/0")
@@ -253,7 +263,8 @@ SPECTACULAR_SETTINGS = {
 }
 
 # Celery: Redis carries messages and counters only; PostgreSQL is the source of truth.
-CELERY_BROKER_URL = REDIS_URL
+# The broker is Redis unless CELERY_BROKER_URL names another (RabbitMQ: amqp://…); Redis keeps the limits and cache.
+CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL)
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_SERIALIZER = "json"

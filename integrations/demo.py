@@ -1,7 +1,8 @@
 """Demo connections, made through the real flows against the provider sandbox (in-process).
 
 Acme Trading Ltd: Xero (main) and Bill.com (additional); default publishing integration Bill.com,
-default expense claims integration Xero. Globex Corporation: QuickBooks Online. Initech: none.
+default expense claims integration Xero. Globex Corporation: QuickBooks Online. Hooli Stores Ltd: Xero, connected
+by the practice. Initech: none.
 """
 
 from accounts.models import Business, User
@@ -69,3 +70,7 @@ def seed_connections() -> None:
             default_expense_claims_connection=xero.id,
         )
         _oauth(globex, globex_admin, QuickBooksOnline.key)
+        # Hooli Stores Ltd's books are kept by the practice alone: its Practice Admin connected Xero.
+        hooli = Business.objects.filter(name="Hooli Stores Ltd").first()
+        if hooli is not None:
+            _oauth(hooli, User.objects.get(email="practice.admin@northwind.test"), Xero.key)

@@ -2,7 +2,7 @@
 
 from django.urls import include, path
 
-from publishing import apis
+from publishing import apis, month_end_apis
 
 business_urls = [
     path("suppliers/", apis.SuppliersApi.as_view(), name="api_suppliers"),
@@ -21,4 +21,6 @@ business_urls = [
 
 urlpatterns = [
     path("businesses/<uuid:business_id>/", include(business_urls)),
+    path("practice/month-end/", month_end_apis.MonthEndApi.as_view(), name="api_month_end"),
+    path("practice/month-end/publish/", month_end_apis.MonthEndPublishApi.as_view(), name="api_month_end_publish"),
 ]

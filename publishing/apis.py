@@ -22,8 +22,8 @@ from accounts.mixins import BusinessAPIView
 from accounts.permissions import Action, require
 from dext_connections.errors import ApplicationError, Conflict, NotFound
 from dext_connections.pagination import keyset_response, page_response, page_size_from
+from publishing import eta, selectors, services
 from publishing import fields as spec
-from publishing import selectors, services
 from publishing.attaching import attachment_retry
 from publishing.coding import coding_context, item_problems
 from publishing.models import AttachmentStatus, AutoPublish, IntegrationSource, ItemKind, ItemState
@@ -81,12 +81,26 @@ class ItemOutput(serializers.Serializer):
         " and POST items/{id}/attachment/retry/ tries again); null when there is none to send.",
     )
     attachment_error = serializers.CharField(allow_null=True)
+    eta = serializers.SerializerMethodField(
+        help_text="A queued item's expected publish time, from the queue ahead of it and its connection's limits; null"
+        " for every other state (and while its connection waits for a pull or its daily limit)."
+    )
 
     def to_representation(self, item):
         data = super().to_representation(item)
         data["attachment_status"] = item.attachment_status or None
         data["attachment_error"] = item.attachment_error or None
         return data
+
+    @extend_schema_field(serializers.DateTimeField(allow_null=True))
+    def get_eta(self, item) -> str | None:
+        etas = self.context.get("etas")
+        if etas is None:  # once for the whole page (the list serializer's rows), never once per item
+            rows = self.root.instance if isinstance(self.root.instance, list | tuple) else [item]
+            queued = [row.pk for row in rows if row.state == ItemState.QUEUED]
+            etas = self.context["etas"] = eta.item_etas(item.business_id, queued) if queued else {}
+        when = etas.get(str(item.pk)) if item.state == ItemState.QUEUED else None
+        return serializers.DateTimeField().to_representation(when) if when else None
 
     @extend_schema_field(
         inline_serializer(
@@ -353,6 +367,9 @@ class ItemsApi(BusinessAPIView):
             OpenApiParameter("integration", str, description="A connection id"),
             OpenApiParameter("supplier", str, description="A supplier id"),
             OpenApiParameter("q", str, description="Searches invoice number, supplier, customer and description"),
+            OpenApiParameter(
+                "failed", bool, description="Only items whose last publish failed (error: with these words)"
+            ),
             OpenApiParameter("page_size", int),
             OpenApiParameter("cursor", str),
         ],

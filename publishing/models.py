@@ -183,6 +183,12 @@ class Item(TenantModel):
             # The items API without filters.
             models.Index(fields=["business", "-created_at", "-id"], name="item_recent"),
             models.Index(fields=["business", "supplier", "state"], name="item_by_supplier"),
+            # The month-end page's "published today" per client, without walking the business's published history.
+            models.Index(
+                fields=["business", "published_at"],
+                condition=models.Q(state="published"),
+                name="item_published_by_time",
+            ),
         ]
 
     def __str__(self) -> str:

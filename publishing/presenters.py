@@ -8,12 +8,13 @@ from __future__ import annotations
 import uuid
 
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
 from accounts.permissions import Access, Action, can
 from integrations.lists.models import ListKind
-from publishing import selectors
+from publishing import eta, selectors
 from publishing.coding import coder_of, coding_context, item_problems
 from publishing.models import IN_FLIGHT_STATES, UNPUBLISHED_STATES, IntegrationSource, ItemKind, ItemState
 
@@ -98,6 +99,47 @@ def state_label(item, pull_labels: dict) -> str:
     return ItemState(item.state).label
 
 
+def _duration_words(seconds: float) -> str:
+    if seconds < 60:
+        return "less than a minute"
+    minutes = round(seconds / 60)
+    if minutes < 90:
+        return f"about {minutes} minute{'s' if minutes != 1 else ''}"
+    hours = round(seconds / 3600)
+    if hours < 36:
+        return f"about {hours} hours"
+    return f"about {round(seconds / 86400)} days"
+
+
+def eta_words(when, *, now=None, lead: str = "Expected to publish by") -> str:
+    """'Expected to publish by 14:32 (about 12 minutes)'; the day too when it is not today."""
+    if when is None:
+        return ""
+    now = now or timezone.now()
+    local = timezone.localtime(when)
+    clock = f"{local:%H:%M}" if local.date() == timezone.localtime(now).date() else f"{local.day} {local:%b %H:%M}"
+    return f"{lead} {clock} ({_duration_words(max(0.0, (when - now).total_seconds()))})"
+
+
+def queued_etas(business_id, items) -> dict[str, tuple]:
+    """For each queued item of ``items``, by id: (its ETA or None, the words that say it). One read of the
+    forecasts for the whole page, never one per item; a connection waiting for its daily limit says so instead."""
+    queued = [item for item in items if item.state == ItemState.QUEUED]
+    if not queued:
+        return {}
+    etas = eta.item_etas(business_id, [item.id for item in queued])
+    forecasts = eta.connection_forecasts({item.integration_id for item in queued if item.integration_id})
+    now, answer = timezone.now(), {}
+    for item in queued:
+        when = etas.get(str(item.id))
+        forecast = forecasts.get(item.integration_id)
+        if forecast is not None and forecast.waiting_for_day:
+            answer[str(item.id)] = (when, forecast.reason or "Waiting for the provider's daily limit to reset.")
+        else:
+            answer[str(item.id)] = (when, eta_words(when, now=now))
+    return answer
+
+
 def decorate_item(item, connections: selectors.ConnectionsView):
     item.integration_name = connections.name_of(item.integration_id)
     item.source_words = integration_source_words(item)
@@ -153,6 +195,9 @@ def decorate_rows(items, connections: selectors.ConnectionsView, business) -> li
         item.problems_text = (
             " ".join(p["detail"] for p in item_problems(item, coding)) if item.state == ItemState.TO_REVIEW else ""
         )
+    etas = queued_etas(business.id, items)
+    for item in items:
+        item.eta, item.eta_text = etas.get(str(item.id), (None, ""))
     return items
 
 

@@ -108,6 +108,8 @@ class ItemFilters:
     customer: uuid.UUID | None = None
     integration: uuid.UUID | None = None
     q: str = ""
+    failed: bool = False  # only items whose last publish failed (still shown until a later publish succeeds)
+    error: str = ""  # only those that failed with exactly these words (the month-end page's failure groups)
 
     @classmethod
     def from_params(cls, params, *, kinds=(), states=(), strict: bool = False) -> ItemFilters:
@@ -119,6 +121,8 @@ class ItemFilters:
             customer=_uuid_param(params, "customer", strict=strict),
             integration=_uuid_param(params, "integration", strict=strict),
             q=(params.get("q") or "").strip()[:100],
+            failed=(params.get("failed") or "").lower() in ("1", "true", "yes") or bool(params.get("error")),
+            error=(params.get("error") or "")[:2000],
         )
 
 
@@ -154,6 +158,10 @@ def items_list(*, business: Business, filters: ItemFilters):
     qs = qs.filter(items_filter_q(supplier=filters.supplier, integration=filters.integration, q=filters.q))
     if filters.customer:
         qs = qs.filter(customer_id=filters.customer)
+    if filters.failed:
+        qs = qs.filter(last_publish_error__isnull=False)
+    if filters.error:
+        qs = qs.filter(last_publish_error=filters.error)
     return qs
 
 

@@ -2,7 +2,7 @@
 
 from django.urls import include, path
 
-from publishing.views import coding, items, supplier_rules
+from publishing.views import coding, items, month_end, supplier_rules
 
 page_urls = [
     path("costs/", items.CostsInboxView.as_view(), name="costs_inbox"),
@@ -44,4 +44,6 @@ page_urls = [
 
 urlpatterns = [
     path("b/<uuid:business_id>/", include(page_urls)),
+    path("practice/month-end/", month_end.MonthEndView.as_view(), name="month_end"),
+    path("practice/month-end/publish/", month_end.MonthEndPublishView.as_view(), name="month_end_publish"),
 ]

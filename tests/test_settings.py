@@ -193,6 +193,19 @@ def test_database_connections_bind_parameters_on_the_server_and_prepare_repeated
     assert result.stdout.strip().splitlines()[-1].split() == ["False", "None"], result.stderr
 
 
+def test_db_pgbouncer_turns_off_prepared_statements_and_server_side_cursors():
+    """Behind PgBouncer in transaction mode: DB_PGBOUNCER=true is the one switch (README, Running at scale)."""
+    show = (
+        "from django.conf import settings; d = settings.DATABASES['default']; o = d['OPTIONS']; "
+        "print(d.get('DISABLE_SERVER_SIDE_CURSORS', False), o.get('server_side_binding'), "
+        "'prepare_threshold' in o and o['prepare_threshold'])"
+    )
+    default = _run({"DJANGO_ENV": "test"}, "shell", "-c", show)
+    assert default.stdout.strip().splitlines()[-1].split() == ["False", "True", "5"], default.stderr
+    bouncer = _run({"DJANGO_ENV": "test", "DB_PGBOUNCER": "true"}, "shell", "-c", show)
+    assert bouncer.stdout.strip().splitlines()[-1].split() == ["True", "False", "None"], bouncer.stderr
+
+
 def test_celery_workers_log_through_the_same_secret_redaction_as_the_web():
     """A worker sets up logging with ``app.log.setup`` (the setup_logging signal): its lines, and what a task prints
     (redirected to the log), come out as JSON with the secrets masked."""

@@ -28,6 +28,7 @@ from publishing.presenters import (
     decorate_history,
     decorate_item,
     decorate_rows,
+    queued_etas,
     row_context,
     state_label,
 )
@@ -229,7 +230,12 @@ class ItemStatusView(BusinessViewMixin, View):
             return render(
                 request,
                 "publishing/_publish_status.html",
-                {"item": item, "business": self.business, "label": state_label(item, connections.pull_labels)},
+                {
+                    "item": item,
+                    "business": self.business,
+                    "label": state_label(item, connections.pull_labels),
+                    "eta_text": queued_etas(self.business.id, [item]).get(str(item.id), (None, ""))[1],
+                },
             )
         # Landed: the page reloads itself and reads the outcome out (a page message goes to the live region).
         decorate_rows([item], connections, self.business)
@@ -285,6 +291,7 @@ class ItemDetailView(BusinessViewMixin, TemplateView):
             list_title={ItemKind.COST: "Costs inbox", ItemKind.EXPENSE_CLAIM: "Expense claims"}.get(item.kind, "Sales"),
             editable=item.state not in (ItemState.QUEUED, ItemState.PUBLISHING),
             state_label=state_label(item, connections.pull_labels),
+            eta_text=queued_etas(self.business.id, [item]).get(str(item.id), (None, ""))[1],
         )
         return context
 

@@ -119,6 +119,17 @@ def test_healthz_broker_down(client, db):
     assert response.json() == {"database": "ok", "broker": "unavailable"}
 
 
+def test_healthz_checks_a_broker_other_than_redis(client, db, settings):
+    """README, Running at scale: RabbitMQ may carry the messages (CELERY_BROKER_URL); /healthz checks that broker
+    through Celery's transport library (kombu's in-memory transport stands in for a reachable one here)."""
+    settings.CELERY_BROKER_URL = "memory://"
+    assert client.get("/healthz").json() == {"database": "ok", "broker": "ok"}
+    settings.CELERY_BROKER_URL = "amqp://guest:guest@127.0.0.1:1//"
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    assert response.json() == {"database": "ok", "broker": "unavailable"}
+
+
 def test_healthz_database_down(client, db, monkeypatch):
     import psycopg
 

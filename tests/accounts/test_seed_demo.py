@@ -59,3 +59,25 @@ def test_full_demo_publishes_examples_through_the_sandbox_and_leaves_one_error(d
     again = {d["reference"] for p in ("xero", "bill_com") for d in sandbox.documents_list(provider=p)}
     total = sum(len(sandbox.documents_list(provider=p)) for p in ("xero", "bill_com"))
     assert again == received and total == len(received)
+
+
+def test_demo_gives_the_practice_a_month_end_across_clients(db, settings, tmp_path):
+    """make run: Northwind's Practice Admin sees several clients with items ready on the month-end page (once the
+    demo's worker has synced each connection's lists, as here)."""
+    from integrations.inprocess import provider_http_in_process
+    from integrations.models import Connection
+    from publishing.month_end import month_end_page
+    from tests.conftest import sync_lists_now
+
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    settings.SITE_URL = "http://127.0.0.1:8000"
+    call_command("seed_demo")
+    with provider_http_in_process():
+        for connection in Connection.objects.unscoped().filter(status="active"):
+            sync_lists_now(connection)
+    admin = User.objects.get(email="practice.admin@northwind.test")
+    rows, _ = month_end_page(user=admin, cursor=None, size=25)
+    ready = {row.business.name: row.ready for row in rows}
+    assert set(ready) == {"Acme Trading Ltd", "Globex Corporation", "Hooli Stores Ltd"}
+    assert all(n >= 10 for n in ready.values()), ready
+    assert all(row.can_publish for row in rows)

@@ -187,6 +187,37 @@ def _rule_invalid(page, demo):
     expect(supplier).to_have_attribute("aria-describedby", re.compile("id_supplier_name_error"))
 
 
+def _month_end(page, demo):
+    """In flight: the demo has one of Acme's items queued, so the table refreshes itself while axe looks."""
+    _signed_in(page, "practice.admin@northwind.test")
+    _open(page, "/practice/month-end/")
+    expect(page.get_by_test_id("month-end-body")).to_have_attribute("data-polling", "1")
+
+
+def _month_end_empty(page, demo):
+    """A Standard practice user with no client assigned yet: the page's empty state."""
+    from accounts.models import Practice, PracticeRole
+    from accounts.services import practice_member_add
+    from tests.factories import PASSWORD, UserFactory
+
+    user = UserFactory(email="new.bookkeeper@northwind.test")
+    practice_member_add(
+        practice=Practice.objects.get(name="Northwind Bookkeeping"), user=user, role=PracticeRole.STANDARD
+    )
+    sign_in(page, user.email, PASSWORD)
+    page.wait_for_url(lambda url: "/accounts/login/" not in url)
+    _open(page, "/practice/month-end/")
+    expect(page.get_by_test_id("month-end-empty")).to_be_visible()
+
+
+def _month_end_idle(page, demo):
+    """Nothing queued or publishing: no polling, the summary says so."""
+    Item.objects.for_business(demo.acme).filter(state=ItemState.QUEUED).update(state=ItemState.READY)
+    _signed_in(page, "practice.admin@northwind.test")
+    _open(page, "/practice/month-end/")
+    expect(page.get_by_test_id("month-end-summary")).to_contain_text("Nothing publishing")
+
+
 PAGES = {
     "login": _login,
     "switch": _switch,
@@ -224,6 +255,10 @@ PAGES = {
     "supplier-rule-invalid": _rule_invalid,
     "audit-log": _as_admin("settings/audit-log/"),
     "not-found": _as_admin("items/00000000-0000-0000-0000-000000000000/"),
+    "costs-failed-filter": _as_admin("costs/?tab=ready&failed=1"),
+    "month-end-in-flight": _month_end,
+    "month-end-idle": _month_end_idle,
+    "month-end-empty": _month_end_empty,
 }
 
 

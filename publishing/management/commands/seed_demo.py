@@ -10,6 +10,7 @@ from accounts.demo import seed_accounts
 from accounts.models import Business
 from integrations.demo import seed_connections
 from publishing.demo import seed_items
+from publishing.demo_month_end import seed_month_end_clients
 from publishing.demo_published import seed_published_examples
 
 
@@ -25,6 +26,17 @@ class Command(BaseCommand):
             return
         with transaction.atomic():
             # Every app's seeder, in dependency order.
-            for seeder in (seed_accounts, seed_connections, seed_items, seed_published_examples):
+            for seeder in (
+                seed_accounts,
+                seed_connections,
+                seed_items,
+                seed_published_examples,
+                seed_month_end_clients,
+            ):
                 seeder()
-        self.stdout.write(self.style.SUCCESS("Demo data loaded. Sign in as admin@acme.test / dext-demo-pass."))
+        self.stdout.write(
+            self.style.SUCCESS(
+                "Demo data loaded. Sign in as admin@acme.test / dext-demo-pass"
+                " (practice.admin@northwind.test for the month-end page)."
+            )
+        )

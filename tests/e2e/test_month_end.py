@@ -1,0 +1,60 @@
+"""A practice user's month-end: open the page, Publish all ready items for a client, watch the counts change as a
+real Celery worker publishes them into the sandbox, and the page stop refreshing once nothing is left in flight."""
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from accounts.demo import seed_accounts
+from integrations.demo import seed_connections
+from integrations.sandbox import selectors as sandbox
+from publishing.demo import seed_items
+from publishing.models import Item, ItemState
+from tests.e2e.axe import assert_accessible
+from tests.e2e.conftest import sign_in
+from tests.e2e.keyboard import tab_to
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+
+def test_practice_user_publishes_a_clients_ready_items_and_watches_them_land(
+    celery_worker, live_server, page, shot, settings, tmp_path
+):
+    settings.SITE_URL = live_server.url
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    seed_accounts()
+    seed_connections()
+    seed_items()
+    acme = Item.objects.unscoped().filter(business__name="Acme Trading Ltd")
+    ready = acme.filter(state=ItemState.READY, last_publish_error=None).count()
+    assert ready > 10
+
+    sign_in(page, "bookkeeper@northwind.test")
+    page.wait_for_url(lambda url: "/accounts/login/" not in url)
+    page.get_by_test_id("nav-month-end").click()
+    expect(page.get_by_role("heading", name="Month-end")).to_be_visible()
+    row = page.get_by_test_id("month-end-row").filter(has_text="Acme Trading Ltd")
+    expect(row.get_by_test_id("count-ready")).to_have_text(str(ready))
+    expect(page.get_by_test_id("month-end-row")).to_have_count(1)  # the bookkeeper is assigned Acme alone
+    shot("month-end-1-before")
+
+    # Keyboard alone: Tab to the client's button (its focus visible) and press Enter.
+    tab_to(page, row.get_by_test_id("publish-client"))
+    page.keyboard.press("Enter")
+    expect(page.get_by_test_id("message")).to_contain_text(f"{ready} ready items of Acme Trading Ltd queued")
+    expect(page.get_by_test_id("month-end-body")).to_have_attribute("data-polling", "1")
+    shot("month-end-2-queued")
+    assert_accessible(page, "month-end-journey-in-flight")
+
+    # The worker publishes; the page refreshes itself until nothing is queued or publishing.
+    expect(row.get_by_test_id("count-published-today")).to_have_text(str(ready), timeout=90_000)
+    expect(row.get_by_test_id("count-queued")).to_have_text("0")
+    expect(row.get_by_test_id("progress")).to_have_text("100%")
+    expect(page.get_by_test_id("month-end-summary")).to_contain_text(re.compile(rf"{ready} published today"))
+    expect(page.get_by_test_id("month-end-body")).not_to_have_attribute("data-polling", "1")
+    shot("month-end-3-done")
+    published = acme.filter(state=ItemState.PUBLISHED)
+    assert published.count() == ready
+    references = [d["reference"] for p in ("xero", "bill_com") for d in sandbox.documents_list(provider=p)]
+    assert sorted(references) == sorted(str(pk) for pk in published.values_list("pk", flat=True)), "once each"
