@@ -92,13 +92,10 @@ class SupplierRuleFormView(BusinessViewMixin, TemplateView):
             values = form.rule_values()
             apply = form.cleaned_data["apply_to_inbox"]
             integration = form.cleaned_data["integration"] or None
-            # The pickers were the lists of the rule's integration (of the default, for a new rule): when the chosen
-            # integration is coded from other lists, a picked entry is carried over by its code or name.
-            shown = rule if rule is not None else SupplierRule(business=self.business)
-            chosen_rule = SupplierRule(business=self.business, integration_id=integration)
-            moved = getattr(rule_coder(self.business, shown), "pk", None) != getattr(
-                rule_coder(self.business, chosen_rule), "pk", None
-            )
+            # The pickers were the lists of the rule's integration (of the default, for a new rule or one naming
+            # none): when another integration is chosen, a picked entry is carried over by its code or name.
+            shown = rule.integration_id if rule is not None else None
+            moved = str(shown or "") != str(integration or "")
             for name in self._pickers(rule):
                 values.pop(name, None)
                 chosen = request.POST.get(spec.API_ID[name]) or None

@@ -120,6 +120,8 @@ def error_for(response: httpx.Response) -> ProviderError:
         return SessionLapsed(f"Bill.com ended the session: {words}")
     if meaning is Meaning.SIGN_IN_REFUSED:
         return AuthError(f"Bill.com refused the saved sign-in: {words}")
+    if response.status_code >= 500:
+        return TransientError(f"Bill.com had a problem ({response.status_code}).")
     if meaning is Meaning.TRANSIENT:
         return TransientError(f"Bill.com had a problem: {words}")
     if response.status_code == 403:
