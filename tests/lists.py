@@ -1,6 +1,7 @@
 """Ledger lists for tests that make connections without a real sync (the ``connect`` fixture): a small chart,
 tax rates and payment accounts holding every code and name the tests code items with, stored as a finished sync
-would leave them."""
+would leave them. Codes are Xero's (a UK organisation: account codes, VAT TaxTypes), so that a Xero connection's
+items are coded as Xero would take them."""
 
 from __future__ import annotations
 
@@ -31,9 +32,9 @@ STANDARD = [
     (A, "477", "Salaries", "EXPENSE", "purchases", None, False),  # archived in the ledger
     (T, "INPUT2", "20% (VAT on Expenses)", "", "purchases", Decimal("20"), True),
     (T, "OUTPUT2", "20% (VAT on Income)", "", "sales", Decimal("20"), True),
-    (T, "INPUT", "5% (VAT on Expenses)", "", "purchases", Decimal("5"), True),
+    (T, "RRINPUT", "5% (VAT on Expenses)", "", "purchases", Decimal("5"), True),
     (T, "NONE", "No VAT", "", "", Decimal("0"), True),
-    (T, "INPUT17", "17.5% (old VAT)", "", "purchases", Decimal("17.5"), False),
+    (T, "INPUT", "17.5% (old VAT)", "", "purchases", Decimal("17.5"), False),  # Xero's archived 17.5% type
     (P, "", "Bank transfer", "BANK", "", None, True),
     (P, "", "Business Bank Account", "BANK", "", None, True),
     (P, "", "Company card", "CREDITCARD", "", None, True),

@@ -115,7 +115,8 @@ def _bulk_queries(world, xero, bill, count):
 @pytest.mark.parametrize("count", [10, 400])
 def test_set_integration_is_set_based(world, xero_bill, count):
     xero, bill = xero_bill
-    assert _bulk_queries(world, xero, bill, count) <= 8
+    # The same for 10 items as for 400; Xero keeps lists, so the move also reads which of them are synced (one more).
+    assert _bulk_queries(world, xero, bill, count) <= 9
 
 
 def test_set_integration_query_count_does_not_grow_with_the_items(world, xero_bill):

@@ -139,7 +139,8 @@ def test_the_inbox_page_costs_at_most_12_queries(client, world, xero_bill, count
     with CaptureQueriesContext(db) as queries:
         response = client.get(page("costs_inbox", world.a) + "?tab=ready")
     assert response.status_code == 200
-    assert len(queries.captured_queries) <= 12, "\n".join(q["sql"][:150] for q in queries.captured_queries)
+    # 12, and one for which of the integrations' lists are synced (Xero keeps lists): the same at any count.
+    assert len(queries.captured_queries) <= 13, "\n".join(q["sql"][:150] for q in queries.captured_queries)
 
 
 def test_the_inbox_query_count_does_not_grow_with_the_data(client, world, xero_bill):
@@ -406,14 +407,13 @@ def test_supplier_rule_pages_create_edit_delete(client, world, xero_bill):
         {
             "supplier_name": "Swift Couriers",
             "integration": xero.id,
-            "category_id": str(entry(bill, ListKind.ACCOUNTS, "425").id),  # from the default's (Bill.com's) picker
+            "category_id": str(entry(xero, ListKind.ACCOUNTS, "425").pk),  # Xero's account, from the picker
             "apply_to_inbox": "on",
         },
     )
     assert response.status_code == 302, response.content.decode()[:3000]
     rule = SupplierRule.objects.for_business(world.a).get()
     waiting.refresh_from_db()
-    # Picked from Bill.com's chart for a rule that goes to Xero: carried over by the entry's code.
     assert (waiting.integration_id, waiting.category, waiting.state) == (xero.id, "425", ItemState.READY)
     listing = client.get(page("supplier_rules", world.a)).content.decode()
     assert "Swift Couriers" in listing and "Xero" in listing

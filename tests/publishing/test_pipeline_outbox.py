@@ -69,8 +69,8 @@ def test_publish_refusals(world, connect, sent):
 def test_another_tenants_item_is_not_found_and_untouched(world, connect, sent):
     connect(world.b, "xero")
     theirs = item_create(
-        business=world.b, actor=None, kind="cost", contact_name="X", date="2026-11-01", total="1", category="4"
-    )
+        business=world.b, actor=None, kind="cost", contact_name="X", date="2026-11-01", total="1", category="429"
+    )  # coded from B's Xero chart: ready
     result = items_publish(business=world.a, item_ids=[theirs.id], actor=None)
     assert [e["code"] for e in result.errors] == ["not_found"]
     theirs.refresh_from_db()

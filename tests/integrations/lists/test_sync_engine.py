@@ -56,9 +56,16 @@ def run(connection, source, **kwargs):
     raise AssertionError("the run did not end")
 
 
+def unsynced(connection):
+    """The connection as before its first sync: the ``connect`` fixture's test lists taken away."""
+    ListEntry.objects.for_business(connection.business_id).filter(connection=connection).delete()
+    ConnectionLists.objects.for_business(connection.business_id).filter(connection=connection).delete()
+    return connection
+
+
 @pytest.fixture
 def xero(world, connect):
-    return connect(world.a, "xero")
+    return unsynced(connect(world.a, "xero"))
 
 
 def test_a_full_sync_pages_through_every_list_and_counts(xero):
@@ -165,7 +172,7 @@ def test_a_run_under_way_is_not_started_twice(xero):
 
 
 def test_lists_are_kept_per_connection_and_per_tenant(world, connect, xero):
-    other = connect(world.b, "xero")
+    other = unsynced(connect(world.b, "xero"))
     run(xero, Script({A: accounts("200")}))
     run(other, Script({A: accounts("300")}))
     assert list_counts(connection=xero) == {"accounts": 1}
