@@ -87,6 +87,16 @@ def _finish(
     return max(renews, now) + timedelta(seconds=within / rate)
 
 
+def _head_start(connection: Connection, calls_this_minute: int, attachment_share: float) -> float:
+    """Documents the calls left in the current minute window publish at once (the window slides: what it has room
+    for now goes without waiting)."""
+    provider = registry.get(connection.provider)
+    if not provider.rate_limit_per_minute:
+        return 0.0
+    left = max(0, provider.rate_limit_per_minute - calls_this_minute)
+    return left / calls_per_document(provider, attachment_share=attachment_share)
+
+
 def _today_left(connection: Connection, calls_today: int, attachment_share: float) -> float | None:
     provider = registry.get(connection.provider)
     if not provider.day_limit:
@@ -123,8 +133,9 @@ def item_etas(business_id, item_ids) -> dict[str, datetime | None]:
         start = max(now, row["not_before"] or now)
         per_day = documents_per_day(connection, attachment_share=share)
         today_left = _today_left(connection, calls[str(connection.pk)][1], share) if start <= now else None
+        head = _head_start(connection, calls[str(connection.pk)][0], share) if start <= now else 0.0
         etas[str(row["item_id"])] = _finish(
-            row["place"],
+            max(0.0, row["place"] - head),
             throughput(connection, attachment_share=share),
             now=now,
             start=start,
@@ -203,8 +214,9 @@ def connection_forecasts(connection_ids) -> dict:
         start = max(now, row["resumes"] or now) if waiting_for_day else now
         eta = None
         if not provider.waits_for_pull:
+            head = 0.0 if waiting_for_day else _head_start(connection, calls[str(pk)][0], share)
             eta = _finish(
-                total,
+                max(0.0, total - head),
                 throughput(connection, attachment_share=share),
                 now=now,
                 start=start if not day_spent else max(start, next_day_start()),
