@@ -68,16 +68,15 @@ def _attachment_too_big(item: Item, provider) -> str:
     )
 
 
-# --- fair dispatch: a few messages ("drain tokens") per connection in flight ------------------------------------
+# --- fair dispatch: few messages ("drain tokens") per connection in flight -------------------------------------
 #
-# Jobs stay rows (the outbox). A connection has at most ``streams`` messages (3, fewer where the provider allows
-# fewer calls at once) in the broker's queues at a time, each carrying one batch; the worker that runs one sends
-# the connection's following batch as a new message, at the back of the queue (``drain_continue``). A small
-# client's message therefore waits behind at most a few batches of each other connection, never behind another
-# client's thousands of jobs, while a big client keeps enough calls in flight to use its limit fully (one at a
-# time, the provider's answer time would bound it). A Redis counter per connection (``publish-drain:<id>``) holds
-# the tokens; its expiry (renewed while the connection drains) lets the sweeper send new messages when some were
-# lost with the worker that held them.
+# Jobs stay rows (the outbox). A connection has at most ``streams`` messages (PUBLISH_STREAMS_PER_CONNECTION,
+# 1; never more than the provider's calls at once) in the broker's queues at a time, each carrying one batch;
+# the worker that runs one sends the connection's following batch as a new message, at the back of the queue
+# (``drain_continue``). A small client's message therefore waits behind one batch of each other connection,
+# never behind another client's thousands of jobs. A Redis counter per connection (``publish-drain:<id>``) holds
+# the tokens; its expiry (renewed while the connection drains) lets the sweeper send a new message when one was
+# lost with the worker that held it.
 
 TOKEN_PREFIX = "publish-drain:"
 LONGEST_COUNTDOWN = 600.0  # a longer wait (the next day) is left to the sweeper: the jobs' lease ends then
@@ -89,7 +88,11 @@ def _token_seconds(countdown: float = 0.0) -> int:
 
 _TAKE = """
 local held = tonumber(redis.call('GET', KEYS[1]) or '0')
-if ARGV[3] == '0' and held >= tonumber(ARGV[1]) then return 0 end
+if held >= tonumber(ARGV[1]) then
+  if ARGV[3] == '0' then return 0 end
+  redis.call('EXPIRE', KEYS[1], ARGV[2])  -- forced: the new message stands for a lost one
+  return 1
+end
 redis.call('INCR', KEYS[1])
 redis.call('EXPIRE', KEYS[1], ARGV[2])
 return 1
