@@ -73,13 +73,21 @@ def documents_per_day(connection: Connection, *, attachment_share: float = 1.0) 
 
 
 def _finish(
-    position: int, rate: float, *, now: datetime, start: datetime, per_day: float | None, today_left: float | None
+    position: float,
+    rate: float,
+    *,
+    now: datetime,
+    start: datetime,
+    per_day: float | None,
+    today_left: float | None,
+    head: float = 0.0,
 ) -> datetime:
-    """When the ``position``-th document of a queue is published, starting at ``start``."""
+    """When the ``position``-th document of a queue is published, starting at ``start``; the first ``head`` go at
+    once (what the current minute window has room for)."""
     if rate == float("inf"):
         return start
     if per_day is None or today_left is None or position <= today_left:
-        return start + timedelta(seconds=position / rate)
+        return start + timedelta(seconds=max(0.0, position - head) / rate)
     beyond = position - today_left
     days = math.ceil(beyond / per_day)
     within = beyond - (days - 1) * per_day
@@ -135,12 +143,13 @@ def item_etas(business_id, item_ids) -> dict[str, datetime | None]:
         today_left = _today_left(connection, calls[str(connection.pk)][1], share) if start <= now else None
         head = _head_start(connection, calls[str(connection.pk)][0], share) if start <= now else 0.0
         etas[str(row["item_id"])] = _finish(
-            max(0.0, row["place"] - head),
+            row["place"],
             throughput(connection, attachment_share=share),
             now=now,
             start=start,
             per_day=per_day,
             today_left=today_left,
+            head=head,
         )
     return etas
 
@@ -216,12 +225,13 @@ def connection_forecasts(connection_ids) -> dict:
         if not provider.waits_for_pull:
             head = 0.0 if waiting_for_day else _head_start(connection, calls[str(pk)][0], share)
             eta = _finish(
-                max(0.0, total - head),
+                total,
                 throughput(connection, attachment_share=share),
                 now=now,
                 start=start if not day_spent else max(start, next_day_start()),
                 per_day=documents_per_day(connection, attachment_share=share),
                 today_left=None if waiting_for_day else _today_left(connection, day_used, share),
+                head=head,
             )
         reason = ""
         if waiting_for_day:

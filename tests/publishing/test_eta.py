@@ -77,6 +77,8 @@ def test_an_item_beyond_the_days_calls_is_due_the_next_day(world, connect, sent,
 def test_forecasts_count_the_queue_and_say_when_it_waits_for_the_day(world, connect, sent):
     xero = connect(world.a, "xero")
     _queue(world, 4)
+    with provider_slot(connection_id=xero.pk, per_minute=60, concurrent=0, calls=60):
+        pass  # this minute's calls are spent
     [forecast] = connection_forecasts([xero.pk]).values()
     assert (forecast.queued, forecast.publishing, forecast.waiting_for_day) == (4, 0, False)
     assert forecast.eta > timezone.now()
