@@ -73,18 +73,36 @@ def documents_per_day(connection: Connection, *, attachment_share: float = 1.0) 
 
 
 def _finish(
-    position: int, rate: float, *, now: datetime, start: datetime, per_day: float | None, today_left: float | None
+    position: float,
+    rate: float,
+    *,
+    now: datetime,
+    start: datetime,
+    per_day: float | None,
+    today_left: float | None,
+    head: float = 0.0,
 ) -> datetime:
-    """When the ``position``-th document of a queue is published, starting at ``start``."""
+    """When the ``position``-th document of a queue is published, starting at ``start``; the first ``head`` go at
+    once (what the current minute window has room for)."""
     if rate == float("inf"):
         return start
     if per_day is None or today_left is None or position <= today_left:
-        return start + timedelta(seconds=position / rate)
+        return start + timedelta(seconds=max(0.0, position - head) / rate)
     beyond = position - today_left
     days = math.ceil(beyond / per_day)
     within = beyond - (days - 1) * per_day
     renews = next_day_start() + timedelta(seconds=(days - 1) * day_seconds())
     return max(renews, now) + timedelta(seconds=within / rate)
+
+
+def _head_start(connection: Connection, calls_this_minute: int, attachment_share: float) -> float:
+    """Documents the calls left in the current minute window publish at once (the window slides: what it has room
+    for now goes without waiting)."""
+    provider = registry.get(connection.provider)
+    if not provider.rate_limit_per_minute:
+        return 0.0
+    left = max(0, provider.rate_limit_per_minute - calls_this_minute)
+    return left / calls_per_document(provider, attachment_share=attachment_share)
 
 
 def _today_left(connection: Connection, calls_today: int, attachment_share: float) -> float | None:
@@ -123,6 +141,7 @@ def item_etas(business_id, item_ids) -> dict[str, datetime | None]:
         start = max(now, row["not_before"] or now)
         per_day = documents_per_day(connection, attachment_share=share)
         today_left = _today_left(connection, calls[str(connection.pk)][1], share) if start <= now else None
+        head = _head_start(connection, calls[str(connection.pk)][0], share) if start <= now else 0.0
         etas[str(row["item_id"])] = _finish(
             row["place"],
             throughput(connection, attachment_share=share),
@@ -130,6 +149,7 @@ def item_etas(business_id, item_ids) -> dict[str, datetime | None]:
             start=start,
             per_day=per_day,
             today_left=today_left,
+            head=head,
         )
     return etas
 
@@ -203,6 +223,7 @@ def connection_forecasts(connection_ids) -> dict:
         start = max(now, row["resumes"] or now) if waiting_for_day else now
         eta = None
         if not provider.waits_for_pull:
+            head = 0.0 if waiting_for_day else _head_start(connection, calls[str(pk)][0], share)
             eta = _finish(
                 total,
                 throughput(connection, attachment_share=share),
@@ -210,6 +231,7 @@ def connection_forecasts(connection_ids) -> dict:
                 start=start if not day_spent else max(start, next_day_start()),
                 per_day=documents_per_day(connection, attachment_share=share),
                 today_left=None if waiting_for_day else _today_left(connection, day_used, share),
+                head=head,
             )
         reason = ""
         if waiting_for_day:

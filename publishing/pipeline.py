@@ -68,14 +68,15 @@ def _attachment_too_big(item: Item, provider) -> str:
     )
 
 
-# --- fair dispatch: one message ("drain token") per connection in flight -------------------------------------
+# --- fair dispatch: few messages ("drain tokens") per connection in flight -------------------------------------
 #
-# Jobs stay rows (the outbox). A connection has at most one message in the broker's queues at a time, carrying
-# its next batch; the worker that runs it sends the connection's following batch as a new message, at the back
-# of the queue (``drain_continue``). A small client's message therefore waits behind at most one batch of each
-# other connection, never behind another client's thousands of jobs. Redis ``SET NX`` on ``drain:<connection>``
-# keeps the one message; its expiry (renewed while the connection drains) lets the sweeper send a new one when a
-# message was lost with the worker that held it.
+# Jobs stay rows (the outbox). A connection has at most ``streams`` messages (PUBLISH_STREAMS_PER_CONNECTION,
+# 1; never more than the provider's calls at once) in the broker's queues at a time, each carrying one batch;
+# the worker that runs one sends the connection's following batch as a new message, at the back of the queue
+# (``drain_continue``). A small client's message therefore waits behind one batch of each other connection,
+# never behind another client's thousands of jobs. A Redis counter per connection (``publish-drain:<id>``) holds
+# the tokens; its expiry (renewed while the connection drains) lets the sweeper send a new message when one was
+# lost with the worker that held it.
 
 TOKEN_PREFIX = "publish-drain:"
 LONGEST_COUNTDOWN = 600.0  # a longer wait (the next day) is left to the sweeper: the jobs' lease ends then
@@ -85,13 +86,45 @@ def _token_seconds(countdown: float = 0.0) -> int:
     return int(countdown + settings.PUBLISH_LEASE_SECONDS + settings.PUBLISH_DISPATCH_GRACE_SECONDS) + 1
 
 
-def _token_take(connection_id, *, force: bool = False, countdown: float = 0.0) -> bool:
-    """Whether the caller may send the connection's message (no other is in flight; ``force``: the one in flight
-    is known lost). Redis down: yes (a second message costs fairness, never correctness)."""
+_TAKE = """
+local held = tonumber(redis.call('GET', KEYS[1]) or '0')
+if held >= tonumber(ARGV[1]) then
+  if ARGV[3] == '0' then return 0 end
+  redis.call('EXPIRE', KEYS[1], ARGV[2])  -- forced: the new message stands for a lost one
+  return 1
+end
+redis.call('INCR', KEYS[1])
+redis.call('EXPIRE', KEYS[1], ARGV[2])
+return 1
+"""
+_RENEW = """
+if redis.call('EXISTS', KEYS[1]) == 0 then redis.call('SET', KEYS[1], 1) end
+redis.call('EXPIRE', KEYS[1], ARGV[1])
+return 1
+"""
+_RELEASE = """
+local held = tonumber(redis.call('GET', KEYS[1]) or '0')
+if held <= 1 then redis.call('DEL', KEYS[1]) else redis.call('DECR', KEYS[1]) end
+return 1
+"""
+
+
+def streams(provider_key: str) -> int:
+    """Messages of one connection in flight at once: enough to keep its limit busy while each waits on the
+    provider's answers (``PUBLISH_STREAMS_PER_CONNECTION``), never more than the calls it may make at once."""
+    provider = registry.get(provider_key)
+    return max(1, min(provider.max_concurrent or 1, settings.PUBLISH_STREAMS_PER_CONNECTION))
+
+
+def _token_take(connection_id, *, provider_key: str = "", force: bool = False, countdown: float = 0.0) -> bool:
+    """Whether the caller may send a message of the connection (fewer than its streams are in flight; ``force``:
+    one in flight is known lost). Redis down: yes (one more message costs fairness, never correctness)."""
     from integrations.ratelimit import _redis
 
+    limit = streams(provider_key) if provider_key else 1
     try:
-        return bool(_redis().set(TOKEN_PREFIX + str(connection_id), "1", ex=_token_seconds(countdown), nx=not force))
+        key = TOKEN_PREFIX + str(connection_id)
+        return bool(_redis().eval(_TAKE, 1, key, limit, _token_seconds(countdown), "1" if force else "0"))
     except Exception:  # noqa: BLE001 (any Redis trouble)
         log.warning("drain token not taken", exc_info=True)
         return True
@@ -118,33 +151,35 @@ def _token_release(connection_id) -> None:
     from integrations.ratelimit import _redis
 
     try:
-        _redis().delete(TOKEN_PREFIX + str(connection_id))
+        _redis().eval(_RELEASE, 1, TOKEN_PREFIX + str(connection_id))
     except Exception:  # noqa: BLE001
         log.warning("drain token not released", exc_info=True)
 
 
 def send_batches(jobs: list[PublishJob], *, force: bool = False) -> None:
-    """On commit, the first batch of each connection goes as a message, unless a message of that connection is
-    already in flight (it will find these jobs). Interactive work first, then an unfinished earlier batch (its
-    members stay together), then the oldest, in what one request of the provider carries. ``force``: the
-    connection's message was lost (the sweeper found a job whose worker died)."""
+    """On commit, each connection's first batches go as messages, as many as it may have in flight (its
+    ``streams``) less those already in flight (they will find the rest). Interactive work first, then an unfinished
+    earlier batch (its members stay together), then the oldest, in what one request of the provider carries.
+    ``force``: a message of the connection was lost (the sweeper found a job whose worker died)."""
     by_connection: dict = {}
     for job in jobs:
         by_connection.setdefault(job.connection_id, []).append(job)
     for connection_id, group in by_connection.items():
         group.sort(key=lambda job: (job.queue != "publish_interactive", not job.batch_key, job.created_at or 0))
-        first = group[0]
-        if first.batch_key:
-            chunk = [job for job in group if job.batch_key == first.batch_key]
-        else:
-            fresh = [job for job in group if not job.batch_key]
-            chunk = fresh[: batch_size(first.connection.provider)]
-        ids, queue = [str(job.pk) for job in chunk], first.queue
-        transaction.on_commit(
-            lambda ids=ids, queue=queue, connection_id=connection_id: (
-                _token_take(connection_id, force=force) and _send(ids, queue)
+        provider_key = group[0].connection.provider
+        chunks: list[list[PublishJob]] = []
+        for key in dict.fromkeys(job.batch_key for job in group if job.batch_key):
+            chunks.append([job for job in group if job.batch_key == key])
+        fresh = [job for job in group if not job.batch_key]
+        size = batch_size(provider_key)
+        chunks += [fresh[start : start + size] for start in range(0, len(fresh), size)]
+        for n, chunk in enumerate(chunks[: streams(provider_key)]):
+            ids, queue = [str(job.pk) for job in chunk], chunk[0].queue
+            transaction.on_commit(
+                lambda ids=ids, queue=queue, connection_id=connection_id, key=provider_key, forced=force and n == 0: (
+                    _token_take(connection_id, provider_key=key, force=forced) and _send(ids, queue)
+                )
             )
-        )
 
 
 def drain_continue(*, job_ids: list, sent: list[list[str]]) -> None:
@@ -215,7 +250,7 @@ def _drain_next(business_id, connection_id, in_flight: set) -> None:
     # that a job queued between the look and the release is not left without a message.
     _token_release(connection_id)
     jobs, wait = _next_jobs(business_id, connection_id, in_flight)
-    if jobs and wait == 0.0 and _token_take(connection_id):
+    if jobs and wait == 0.0 and _token_take(connection_id, provider_key=jobs[0].connection.provider):
         _send_first(connection_id, jobs, countdown=0.0)
 
 
@@ -230,7 +265,7 @@ def _send_first(connection_id, jobs: list[PublishJob], *, countdown: float) -> N
     else:
         chunk = [job for job in jobs if not job.batch_key][: batch_size(first.connection.provider)]
     try:
-        _redis().set(TOKEN_PREFIX + str(connection_id), "1", ex=_token_seconds(countdown))
+        _redis().eval(_RENEW, 1, TOKEN_PREFIX + str(connection_id), _token_seconds(countdown))
     except Exception:  # noqa: BLE001
         log.warning("drain token not renewed", exc_info=True)
     if countdown > 0:

@@ -149,7 +149,7 @@ def test_a_batch_sent_again_after_a_crash_replays_under_its_key(
     jobs.update(lease_expires_at=timezone.now() - timedelta(seconds=1))
     with django_capture_on_commit_callbacks(execute=True):
         assert sweep_expired_leases() == 6
-    # One message per connection in flight: the unfinished batch goes whole, first; the late job follows it.
+    # One message per connection in flight: the dead worker's batch goes again, whole; the late job follows it.
     assert [len(m) for m in messages] == [5], "the batch travels as one message, without the late job"
     puts = wire.count("PUT", "/Invoices")
     run_all(messages)

@@ -54,6 +54,8 @@ def test_item_etas_follow_the_claim_order(world, connect, sent, django_assert_ma
     xero = connect(world.a, "xero")
     bulk = _queue(world, 3)
     urgent = _queue(world, 1, queue="publish_interactive")
+    with provider_slot(connection_id=xero.pk, per_minute=60, concurrent=0, calls=60):
+        pass  # this minute's calls are spent: every item waits for the window to slide
     now = timezone.now()
     ids = [i.pk for i in [*bulk, *urgent]]
     with django_assert_max_num_queries(3):
@@ -75,6 +77,8 @@ def test_an_item_beyond_the_days_calls_is_due_the_next_day(world, connect, sent,
 def test_forecasts_count_the_queue_and_say_when_it_waits_for_the_day(world, connect, sent):
     xero = connect(world.a, "xero")
     _queue(world, 4)
+    with provider_slot(connection_id=xero.pk, per_minute=60, concurrent=0, calls=60):
+        pass  # this minute's calls are spent
     [forecast] = connection_forecasts([xero.pk]).values()
     assert (forecast.queued, forecast.publishing, forecast.waiting_for_day) == (4, 0, False)
     assert forecast.eta > timezone.now()
@@ -93,3 +97,10 @@ def test_limit_use_reads_the_limiters_counters(world, connect, settings):
         pass
     use = limit_use([xero.pk])[xero.pk]
     assert (use.minute_used, use.minute_limit, use.day_used, use.day_limit) == (7, 60, 7, 1000)
+
+
+def test_what_the_minute_has_room_for_is_due_now(world, connect, sent):
+    connect(world.a, "xero")
+    items = _queue(world, 3)
+    etas = item_etas(world.a.pk, [i.pk for i in items])
+    assert all(eta - timezone.now() < timedelta(seconds=1) for eta in etas.values()), "an empty window waits"
