@@ -81,10 +81,7 @@ class ItemOutput(serializers.Serializer):
         " and POST items/{id}/attachment/retry/ tries again); null when there is none to send.",
     )
     attachment_error = serializers.CharField(allow_null=True)
-    eta = serializers.SerializerMethodField(
-        help_text="A queued item's expected publish time, from the queue ahead of it and its connection's limits; null"
-        " for every other state (and while its connection waits for a pull or its daily limit)."
-    )
+    eta = serializers.SerializerMethodField(help_text="A queued item's expected publish time; null otherwise")
 
     def to_representation(self, item):
         data = super().to_representation(item)
