@@ -8,6 +8,8 @@ real service. A sandbox base follows ``SITE_URL``, so the port of ``make run`` o
 
 from __future__ import annotations
 
+import time
+from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING
 
 import environ
@@ -65,3 +67,17 @@ def shared_post(url: str, **kwargs) -> httpx.Response:
     """One POST on a client of its own (closed afterwards)."""
     with client() as session:
         return session.post(url, **kwargs)
+
+
+def retry_after_seconds(response: httpx.Response, default: float = 5.0) -> float:
+    """The seconds a ``Retry-After`` header asks for (a number or an HTTP date), or ``default``."""
+    raw = response.headers.get("Retry-After")
+    if not raw:
+        return default
+    try:
+        return max(0.0, float(raw))
+    except ValueError:
+        try:
+            return max(0.0, parsedate_to_datetime(raw).timestamp() - time.time())
+        except (TypeError, ValueError):
+            return default

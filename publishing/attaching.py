@@ -51,7 +51,7 @@ def _claim(business_id, item_ids) -> list[Item]:
 def attachments_send(*, business_id, item_ids) -> float | None:
     """Upload the pending attachments of these published items. Answers seconds until a try again (a limit, the
     network), None when nothing is left to try."""
-    from publishing.worker import document_for
+    from publishing.documents import document_for
 
     items = _claim(business_id, item_ids)
     if not items:

@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from integrations.providers import registry
 from integrations.providers.base import ExternalRef, PullAnswer, ValidationError
-from publishing import worker
+from publishing import documents, worker
 from publishing.models import PublishJob, PublishJobStatus
 
 log = logging.getLogger(__name__)
@@ -36,7 +36,7 @@ def _waiting(connection):
 
 
 def _document(job: PublishJob):
-    return worker.document_for(job.item, job, with_attachment=False)
+    return documents.document_for(job.item, job, with_attachment=False)
 
 
 def _set_step(job: PublishJob, step: str) -> None:

@@ -59,6 +59,10 @@ UNSCOPED_ALLOWED = {
     "publishing/pipeline.py": "the outbox sweep re-sends expired leases of every business; jobs were just created "
     "for one business's items",
     "publishing/attaching.py": "beat's sweep for attachments nobody is uploading, in every business",
+    "publishing/eta.py": "forecasts and limit use of connections whose ids the caller read from its own business "
+    "(an item's page, the inbox) or from the clients a practice user reaches (month-end)",
+    "publishing/month_end.py": "a practice's month-end spans its clients: every query filters business_id__in the "
+    "clients the user reaches (accounts.selectors.practice_clients_reached)",
 }
 
 RAW_SQL_ALLOWED = {
@@ -72,6 +76,8 @@ RAW_SQL_ALLOWED = {
     "publishing/applying.py": "supplier rules applied by one statement",
     "publishing/selectors.py": "the inbox's tab counts, capped, in one query",
     "publishing/services/bulk.py": "bulk actions on up to 10,000 items, set-based",
+    "integrations/ratelimit.py": "Redis pipelines' execute() (the limiter's counters), no SQL",
+    "publishing/pipeline.py": "a Redis pipeline's execute() (the drain tokens' time to live), no SQL",
 }
 
 # Statements on a tenant table that bind no business_id themselves: (path, function or constant) → why.

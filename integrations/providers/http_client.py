@@ -6,12 +6,11 @@ from __future__ import annotations
 import logging
 import os
 import threading
-import time
-from email.utils import parsedate_to_datetime
 
 import httpx
 
 from integrations import http, ratelimit, tokens
+from integrations.http import retry_after_seconds
 from integrations.providers.base import (
     AccessLost,
     AuthError,
@@ -27,19 +26,6 @@ from integrations.providers.lookups import cached_lookup
 log = logging.getLogger(__name__)
 
 Outcome = ExternalRef | ProviderError
-
-
-def retry_after_seconds(response: httpx.Response, default: float = 5.0) -> float:
-    raw = response.headers.get("Retry-After")
-    if not raw:
-        return default
-    try:
-        return max(0.0, float(raw))
-    except ValueError:
-        try:
-            return max(0.0, parsedate_to_datetime(raw).timestamp() - time.time())
-        except (TypeError, ValueError):
-            return default
 
 
 # What a provider says of its daily limit (Xero's names; a provider that sends neither has no daily limit).

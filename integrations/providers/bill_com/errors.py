@@ -22,6 +22,7 @@ from enum import StrEnum
 
 import httpx
 
+from integrations.http import retry_after_seconds
 from integrations.providers.base import (
     AuthError,
     ProviderError,
@@ -29,7 +30,6 @@ from integrations.providers.base import (
     TransientError,
     ValidationError,
 )
-from integrations.providers.http_client import retry_after_seconds
 
 
 class Meaning(StrEnum):
