@@ -2,8 +2,9 @@
 publish across clients (``/practice/month-end/``) and watch it. Globex Corporation (QuickBooks Online) and Hooli
 Stores Ltd (Xero, connected by the practice) get ready costs and sales; Acme Trading Ltd has its own already.
 
-Idempotent: a client that has items is left alone. The items are coded in words; they turn ready once the
-connection's lists are synced (the demo's worker does that right after ``make run`` starts).
+Idempotent: a client that has this seeder's items (its sales invoices, ``INV-5100`` on) is left alone. The items are
+coded from the connection's lists (synced inline by ``seed_items``), or in words that turn ready once the worker syncs
+them.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from decimal import Decimal
 from django.utils import timezone
 
 from accounts.models import Business, User
+from publishing.demo import code_from_lists
 from publishing.models import Item, ItemKind
 from publishing.services import item_create
 
@@ -49,7 +51,8 @@ def seed_month_end_clients() -> None:
     today = timezone.localdate()
     for name, (suppliers, (customer, income)) in CLIENTS.items():
         business = Business.objects.filter(name=name).first()
-        if business is None or Item.objects.for_business(business).exists():
+        first_sale = "INV-5100"
+        if business is None or Item.objects.for_business(business).filter(invoice_number=first_sale).exists():
             continue
         for n in range(COSTS_PER_CLIENT):
             supplier, category, typical = suppliers[n % len(suppliers)]
@@ -83,3 +86,4 @@ def seed_month_end_clients() -> None:
                 tax=Decimal("0.00"),
                 category=income,
             )
+        code_from_lists(business, actor)
