@@ -51,33 +51,64 @@ class SupplierRuleFormView(BusinessViewMixin, TemplateView):
             initial.update(supplier_name=rule.supplier.name, integration=str(rule.integration_id or ""))
         else:
             initial["supplier_name"] = self.request.GET.get("supplier", "")
-        return SupplierRuleForm(data, initial=initial, connections=connections)
+        form = SupplierRuleForm(data, initial=initial, connections=connections)
+        # Choosing another integration brings its lists into the pickers at once (htmx asks this page again with
+        # ?integration= and takes its coding block).
+        form.fields["integration"].widget.attrs.update(
+            {
+                "hx-get": self.request.path,
+                "hx-trigger": "change",
+                "hx-target": "#rule-coding",
+                "hx-select": "#rule-coding",
+                "hx-swap": "outerHTML",
+                "aria-controls": "rule-coding",
+            }
+        )
+        return form
 
-    def _pickers(self, rule) -> dict:
-        """The rule's coded fields, picked from the lists of its integration (or of the default when it names
-        none); none when that ledger keeps no lists (the fields are then words)."""
-        probe = rule if rule is not None else SupplierRule(business=self.business)
-        coder = rule_coder(self.business, probe)
+    def _coder(self, rule, integration=None):
+        """The connection whose lists code the rule: its integration's, or the one chosen on the form meanwhile
+        (``integration``: a connection id, "" for the default; None: as the rule has it)."""
+        probe = SupplierRule(business=self.business, integration_id=rule.integration_id if rule is not None else None)
+        if integration is not None:
+            allowed = {str(c.pk): c.pk for c in selectors.connections_for_items(business=self.business).live}
+            probe.integration_id = allowed.get(integration)
+        return rule_coder(self.business, probe)
+
+    def _pickers(self, rule, coder) -> dict:
+        """The rule's coded fields, picked from ``coder``'s lists (the rule's integration's, or the default's when
+        it names none); none when that ledger keeps no lists (the fields are then words)."""
         if coder is None:
             return {}
         context = coding_context(self.business)
+        keeps = context.keeps.get(coder.pk, ())
         return {
             f.name: picker(
                 business=self.business,
                 connection=coder,
                 field=f,
-                entry=getattr(rule, f.entry_field) if rule is not None else None,
+                # The rule's own entry, when it is of these lists.
+                entry=(
+                    getattr(rule, f.entry_field)
+                    if rule is not None
+                    and getattr(rule, f.entry_field) is not None
+                    and getattr(rule, f.entry_field).connection_id == coder.pk
+                    else None
+                ),
                 usage="purchases",
             )
             for f in spec.CODED
-            if f.coding in context.keeps.get(coder.pk, ())
+            if f.coding in keeps
         }
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         rule = kwargs.get("rule", self._rule())
+        # An integration chosen on the form (htmx asks again for the coding block): its lists, at once.
+        coder = kwargs.get("coder") or self._coder(rule, self.request.GET.get("integration"))
         context.update(
-            pickers=self._pickers(rule),
+            pickers=self._pickers(rule, coder),
+            pickers_from=coder.pk if coder is not None else "",
             rule=rule,
             form=kwargs.get("form") or self._form(rule),
             suppliers=selectors.suppliers_for_filter(business=self.business),
@@ -92,11 +123,20 @@ class SupplierRuleFormView(BusinessViewMixin, TemplateView):
             values = form.rule_values()
             apply = form.cleaned_data["apply_to_inbox"]
             integration = form.cleaned_data["integration"] or None
-            # The pickers were the lists of the rule's integration (of the default, for a new rule or one naming
-            # none): when another integration is chosen, a picked entry is carried over by its code or name.
-            shown = rule.integration_id if rule is not None else None
-            moved = str(shown or "") != str(integration or "")
-            for name in self._pickers(rule):
+            # The pickers showed the lists of ``pickers_from`` (the integration chosen on the form follows them at
+            # once; without scripts, the rule's or the default's): when the rule's lists are another ledger's, a
+            # picked entry is carried over by its code or name.
+            coder = self._coder(rule, integration or "")
+            shown = request.POST.get("pickers_from")
+            if shown is None:
+                shown_coder = self._coder(rule)
+                shown = str(shown_coder.pk) if shown_coder is not None else ""
+            moved = str(shown) != str(coder.pk if coder is not None else "")
+            shown_coder = next(
+                (c for c in selectors.connections_for_items(business=self.business).live if str(c.pk) == str(shown)),
+                None,
+            )
+            for name in self._pickers(rule, shown_coder or coder):
                 values.pop(name, None)
                 chosen = request.POST.get(spec.API_ID[name]) or None
                 if moved and chosen:  # another integration: its lists are searched for the same code or name
@@ -132,7 +172,8 @@ class SupplierRuleFormView(BusinessViewMixin, TemplateView):
                 note = " and applied to the supplier's inbox items" if apply else ""
                 messages.success(request, f"Supplier rule for {supplier.name} saved{note}.")
                 return redirect("supplier_rules", business_id=self.business.id)
-        return self.render_to_response(self.get_context_data(rule=rule, form=form), status=400)
+        coder = self._coder(rule, request.POST.get("integration", ""))  # the lists of the integration chosen
+        return self.render_to_response(self.get_context_data(rule=rule, form=form, coder=coder), status=400)
 
 
 class SupplierRuleDeleteView(BusinessViewMixin, View):

@@ -12,7 +12,6 @@ from django.db import connection
 from accounts.demo import seed_accounts
 from integrations import services as connection_services
 from integrations.lists.models import ListKind
-from integrations.lists.source import Pass
 from integrations.models import Connection
 from integrations.providers import registry
 from integrations.providers.base import ConnectResult
@@ -138,17 +137,9 @@ class Ledgers:
         )
 
 
-def keep_lists(monkeypatch) -> None:
-    """Xero keeps accounts (with its bank accounts) and tax rates, Bill.com its chart of accounts, whatever their
-    packages declare on this branch; the rows are stored as a finished sync leaves them."""
-    monkeypatch.setattr(registry.get("xero"), "list_passes", (Pass(A, (A, P)), Pass(T, (T,))), raising=False)
-    monkeypatch.setattr(registry.get("bill_com"), "list_passes", (Pass(A, (A,)),), raising=False)
-
-
 @pytest.fixture
-def ledgers(settings, tmp_path, monkeypatch) -> Ledgers:
+def ledgers(settings, tmp_path) -> Ledgers:
     settings.MEDIA_ROOT = str(tmp_path / "media")
-    keep_lists(monkeypatch)
     seeded = seed_accounts()
     acme, admin = seeded["acme"], seeded["acme_admin"]
     made = {}

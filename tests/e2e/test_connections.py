@@ -31,7 +31,7 @@ def test_admin_connects_sets_defaults_and_disconnects_in_order(page, shot):
     expect(page.get_by_role("button", name="Allow access")).to_be_visible()
     shot("connections-3-xero-consent")
     page.get_by_role("button", name="Allow access").click()
-    expect(page.get_by_text("Xero is connected")).to_be_visible()
+    expect(page.get_by_test_id("message").filter(has_text="Xero is connected")).to_be_visible()
     expect(page.get_by_test_id("main-connection")).to_contain_text("Xero")
     shot("connections-4-xero-connected")
 
@@ -47,7 +47,7 @@ def test_admin_connects_sets_defaults_and_disconnects_in_order(page, shot):
     page.fill("#id_dev_key", "sandbox-dev-key")
     page.fill("#id_password", "sandbox")
     page.get_by_role("button", name="Connect Bill.com").click()
-    expect(page.get_by_text("Bill.com is connected.")).to_be_visible()
+    expect(page.get_by_test_id("message").filter(has_text="Bill.com is connected.")).to_be_visible()
 
     # Both defaults appear now that two connections are active.
     defaults = page.get_by_test_id("defaults-section")
@@ -55,7 +55,7 @@ def test_admin_connects_sets_defaults_and_disconnects_in_order(page, shot):
     page.select_option("#default_publishing_connection", label="Bill.com")
     page.select_option("#default_expense_claims_connection", label="Xero")
     page.get_by_role("button", name="Save defaults").click()
-    expect(page.get_by_text("Default integrations saved.")).to_be_visible()
+    expect(page.get_by_test_id("message").filter(has_text="Default integrations saved.")).to_be_visible()
     expect(page.locator("#default_publishing_connection option:checked")).to_have_text("Bill.com")
     shot("connections-6-defaults")
 
@@ -72,11 +72,11 @@ def test_admin_connects_sets_defaults_and_disconnects_in_order(page, shot):
     )
     shot("connections-8-disconnect-preview")
     page.get_by_role("button", name="Disconnect Bill.com").click()
-    expect(page.get_by_text("Bill.com is disconnected.")).to_be_visible()
+    expect(page.get_by_test_id("message").filter(has_text="Bill.com is disconnected.")).to_be_visible()
     expect(page.get_by_test_id("defaults-section")).to_have_count(0)
     page.get_by_test_id("main-connection").get_by_role("link", name="Disconnect").click()
     page.get_by_role("button", name="Disconnect Xero").click()
-    expect(page.get_by_text("Xero is disconnected.")).to_be_visible()
+    expect(page.get_by_test_id("message").filter(has_text="Xero is disconnected.")).to_be_visible()
     expect(page.get_by_role("button", name="Connect", exact=True)).to_be_visible()
 
 
@@ -92,7 +92,7 @@ def test_bookkeeper_switches_into_a_client_and_connects_there(page, shot):
     page.get_by_role("button", name="Connect", exact=True).click()
     page.get_by_role("button", name="Connect QuickBooks Online").click()
     page.get_by_role("button", name="Allow access").click()
-    expect(page.get_by_text("QuickBooks Online is connected")).to_be_visible()
+    expect(page.get_by_test_id("message").filter(has_text="QuickBooks Online is connected")).to_be_visible()
     expect(page.get_by_test_id("main-connection")).to_contain_text("QuickBooks Online")
     expect(page.get_by_test_id("main-connection")).to_contain_text("Ben Booker")
     page.locator("#org-switcher").click()
@@ -119,7 +119,7 @@ def test_expired_connection_shows_reconnect_and_reconnecting_restores_it(page, s
     page.get_by_role("button", name="Connect", exact=True).click()
     page.get_by_role("button", name="Connect Xero").click()
     page.get_by_role("button", name="Allow access").click()
-    expect(page.get_by_text("Xero is connected")).to_be_visible()
+    expect(page.get_by_test_id("message").filter(has_text="Xero is connected")).to_be_visible()
     xero = Connection.objects.unscoped().get(business__name="Initech", provider="xero")
     connection_mark_needs_reconnect(connection=xero, reason="Xero refused the refresh token.")
     page.reload()
@@ -129,5 +129,5 @@ def test_expired_connection_shows_reconnect_and_reconnecting_restores_it(page, s
     page.keyboard.press("Escape")
     page.get_by_role("button", name="Reconnect").click()
     page.get_by_role("button", name="Allow access").click()
-    expect(page.get_by_text("Xero is reconnected")).to_be_visible()
+    expect(page.get_by_test_id("message").filter(has_text="Xero is reconnected")).to_be_visible()
     expect(page.get_by_test_id("main-connection")).to_contain_text("Active")

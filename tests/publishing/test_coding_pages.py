@@ -133,3 +133,37 @@ def test_a_supplier_rule_is_coded_from_its_integrations_lists(client, world, xer
     assert moved.status_code == 302, moved.content
     rule.refresh_from_db()
     assert rule.category_entry == entry(bill, A, "400"), "found again by its code in Bill.com's chart"
+
+
+def test_choosing_another_integration_on_the_rule_form_shows_its_lists_at_once(client, world, xero, connect):
+    """The pickers follow the Integration select (htmx asks the page again with ?integration=): Bill.com's chart,
+    then an entry picked there is stored as is, not carried over as if it came from the default's lists."""
+    from integrations.services import publishing_defaults_set
+    from publishing.models import SupplierRule
+
+    bill = connect(world.a, "bill_com")
+    publishing_defaults_set(business=world.a, actor=None, default_publishing_connection=xero.id)
+    client.force_login(world.users["business_admin"])
+    page = f"/b/{world.a.id}/settings/supplier-rules/new/"
+    shown = client.get(page).content.decode()
+    assert "Xero's accounts" in shown and f'name="pickers_from" value="{xero.id}"' in shown
+    assert 'hx-get="' + page + '"' in shown and 'hx-select="#rule-coding"' in shown
+    swapped = client.get(page, {"integration": str(bill.id)}, HTTP_HX_REQUEST="true").content.decode()
+    assert "From Bill.com's" in swapped and f'name="pickers_from" value="{bill.id}"' in swapped
+    # Another business's connection is no choice: the default's lists stay.
+    other = connect(world.b, "xero")
+    assert f'value="{xero.id}"' in client.get(page, {"integration": str(other.id)}).content.decode()
+
+    picked = entry(bill, A, "400")
+    answer = client.post(
+        page,
+        {
+            "supplier_name": "Ads Co",
+            "integration": str(bill.id),
+            "pickers_from": str(bill.id),
+            "category_id": str(picked.id),
+        },
+    )
+    assert answer.status_code == 302, answer.content
+    rule = SupplierRule.objects.for_business(world.a).get(supplier__name="Ads Co")
+    assert (rule.integration_id, rule.category_entry) == (bill.id, picked)
