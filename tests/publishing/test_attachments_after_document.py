@@ -9,6 +9,7 @@ from django.core.files.base import ContentFile
 from integrations import ratelimit
 from integrations.inprocess import InProcessProvider
 from integrations.providers import registry
+from integrations.providers.approvalmax.client import ApprovalMaxClient
 from integrations.providers.bill_com.client import BillComClient
 from integrations.providers.xero.client import XeroClient
 from integrations.sandbox import selectors as sandbox
@@ -22,7 +23,9 @@ from publishing.worker import job_run
 from tests.conftest import bill_com_connect, oauth_connect
 from tests.publishing.conftest import PDF, make_item
 
-CLIENTS = {"xero": XeroClient, "bill_com": BillComClient}
+CLIENTS = {"xero": XeroClient, "bill_com": BillComClient, "approvalmax": ApprovalMaxClient}
+# Where each provider's documents are kept (ApprovalMax's bills are made in the business's Xero organisation).
+LEDGER = {"xero": "xero", "bill_com": "bill_com", "approvalmax": "xero"}
 # Where each sandbox keeps the largest file it takes (the real services' limits: 10 MB, 6 MB).
 SANDBOX_LIMITS = {
     "xero": "integrations.sandbox.xero.attachments.ATTACHMENT_LIMIT",
@@ -52,14 +55,16 @@ def requests_seen(monkeypatch):
 
 
 def connected(client, world, provider):
-    """Xero (main) connected through its OAuth flow; for Bill.com, Bill.com too, as the default integration."""
+    """Xero (main) connected through its OAuth flow; Bill.com or ApprovalMax too, as the default integration."""
     admin = world.users["business_admin"]
     xero = oauth_connect(client, world.a, admin, "xero")
     if provider == "xero":
         return xero
-    bill = bill_com_connect(world.a, admin)
-    publishing_defaults_set(business=world.a, actor=None, default_publishing_connection=bill.id)
-    return bill
+    extra = (
+        bill_com_connect(world.a, admin) if provider == "bill_com" else oauth_connect(client, world.a, admin, provider)
+    )
+    publishing_defaults_set(business=world.a, actor=None, default_publishing_connection=extra.id)
+    return extra
 
 
 def item_with_receipt(world, n=1):
@@ -101,7 +106,7 @@ def retry(api_as, world, item, capture):
     item.refresh_from_db()
 
 
-@pytest.mark.parametrize("provider", ["xero", "bill_com"])
+@pytest.mark.parametrize("provider", ["xero", "bill_com", "approvalmax"])
 def test_the_documents_id_is_saved_before_its_attachment_is_uploaded(
     client, world, sandbox_http, sent, django_capture_on_commit_callbacks, monkeypatch, provider
 ):
@@ -118,7 +123,7 @@ def test_the_documents_id_is_saved_before_its_attachment_is_uploaded(
     publish(world, item, sent, django_capture_on_commit_callbacks)
     assert at_upload == [{"state": ItemState.PUBLISHED, "external_id": item.external_id}], "uploaded before saved"
     assert item.attachment_status == AttachmentStatus.SENT
-    [document] = held(provider, item)
+    [document] = held(LEDGER[provider], item)
     assert document["attachments"] == ["receipt.pdf"]
 
 
