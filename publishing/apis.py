@@ -78,7 +78,8 @@ class ItemOutput(serializers.Serializer):
         choices=[c for c in AttachmentStatus.values if c],
         allow_null=True,
         help_text="A published document's attachment: pending, sending, sent or failed (then attachment_error says why"
-        " and POST items/{id}/attachment/retry/ tries again); null when there is none to send.",
+        " and POST items/{id}/attachment/retry/ tries again); kept_here when the ledger takes no attachments (the file"
+        " stays here only); null when there is none to send.",
     )
     attachment_error = serializers.CharField(allow_null=True)
     eta = serializers.SerializerMethodField(help_text="A queued item's expected publish time; null otherwise")

@@ -10,6 +10,7 @@ worker died is handed back by the sweeper.
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from datetime import timedelta
 
 from django.conf import settings
@@ -32,6 +33,14 @@ def attaches_after_publish(connection: Connection) -> bool:
     return not provider.waits_for_pull and callable(getattr(provider.client(connection), "attach", None))
 
 
+def attachment_status_published(connection: Connection) -> AttachmentStatus:
+    """The status of the attachment of a document just made: waiting for its upload, or kept here only when the
+    ledger takes no attachments (QuickBooks Desktop), never "sent" for a file that went nowhere."""
+    if attaches_after_publish(connection):
+        return AttachmentStatus.PENDING
+    return AttachmentStatus.SENT if registry.get(connection.provider).keeps_attachments else AttachmentStatus.KEPT_HERE
+
+
 def _claim(business_id, item_ids) -> list[Item]:
     now = timezone.now()
     with transaction.atomic():
@@ -48,9 +57,11 @@ def _claim(business_id, item_ids) -> list[Item]:
     return items
 
 
-def attachments_send(*, business_id, item_ids) -> float | None:
+def attachments_send(*, business_id, item_ids, first_tries=()) -> float | None:
     """Upload the pending attachments of these published items. Answers seconds until a try again (a limit, the
-    network), None when nothing is left to try."""
+    network), None when nothing is left to try. ``first_tries``: the items whose document this worker has just
+    created (no earlier attempt can have uploaded their file); any other upload may have gone before, and a provider
+    that keeps every upload (Bill.com) looks first."""
     from publishing.documents import document_for
 
     items = _claim(business_id, item_ids)
@@ -62,14 +73,14 @@ def attachments_send(*, business_id, item_ids) -> float | None:
     again = None
     for connection_id, group in by_connection.items():
         connection = Connection.objects.for_business(business_id).filter(pk=connection_id).first()
-        outcomes = _send(connection, group, document_for)
+        outcomes = _send(connection, group, document_for, {str(i) for i in first_tries})
         wait = _record(business_id, connection, group, outcomes)
         if wait is not None:
             again = wait if again is None else min(again, wait)
     return again
 
 
-def _send(connection: Connection | None, items: list[Item], document_for) -> list:
+def _send(connection: Connection | None, items: list[Item], document_for, first_tries: set[str]) -> list:
     if connection is None or connection.status != ConnectionStatus.ACTIVE:
         name = connection.name if connection is not None else "The integration"
         return [ProviderError(f"{name} is not connected; reconnect it, then retry the attachment.")] * len(items)
@@ -82,13 +93,13 @@ def _send(connection: Connection | None, items: list[Item], document_for) -> lis
             per_minute=provider.rate_limit_per_minute,
             concurrent=provider.max_concurrent,
             slot_seconds=settings.PUBLISH_LEASE_SECONDS,
-            calls=len(items),
+            calls=len(items) * max(1, provider.calls_per_attachment),
             day_limit=provider.day_limit,
-            metered=True,  # one upload a call, each counted; a refused token refresh or look-up too
+            metered=True,  # every upload counted; a look-up first, a refused token refresh or look-up too
         ):
             for item in items:
                 job = PublishJob(item=item, connection=connection, idempotency_key=f"{item.pk.hex}-attachment")
-                doc = document_for(item, job)
+                doc = replace(document_for(item, job), maybe_sent=str(item.pk) not in first_tries)
                 try:
                     client.attach(doc, ExternalRef(external_id=item.external_id, url=item.external_url))
                     outcomes.append(None)

@@ -10,6 +10,11 @@ from integrations.providers.document import Attachment, Coding, PublishDocument
 from publishing.models import Item, PublishJob
 
 
+def maybe_sent(item: Item, job: PublishJob) -> bool:
+    """Whether an earlier attempt may have reached the provider (this job's, or an earlier job's of the item)."""
+    return job.attempts > 1 or item.publish_attempts > 0
+
+
 def document_for(item: Item, job: PublishJob, *, with_attachment: bool = True) -> PublishDocument:
     """What the provider is asked to publish: a snapshot of the item (and its attachment's bytes, unless the caller
     has no use for them)."""
@@ -45,7 +50,7 @@ def document_for(item: Item, job: PublishJob, *, with_attachment: bool = True) -
         external_id=item.external_id if item.integration_id == job.connection_id else "",
         attachment=attachment,
         job_key=str(job.pk),
-        maybe_sent=job.attempts > 1 or item.publish_attempts > 0,
+        maybe_sent=maybe_sent(item, job),
         sent_before=item.publish_attempts > 0,
         category_ref=_coding(item.category_entry),
         tax_rate_ref=_coding(item.tax_rate_entry),

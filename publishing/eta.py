@@ -36,14 +36,9 @@ LOOK_UPS_PER_DOCUMENT = 0.02
 def calls_per_document(provider, *, attachment_share: float = 1.0) -> float:
     """The calls one document costs against its connection's limit of calls a window."""
     per_request = provider.request_size or provider.batch_size or 1
-    uploads = attachment_share if _uploads_count(provider) else 0.0
+    # Attachments go up after their document (publishing.attaching), in the same window of the connection.
+    uploads = attachment_share * provider.calls_per_attachment
     return 1.0 / per_request + uploads + LOOK_UPS_PER_DOCUMENT
-
-
-def _uploads_count(provider) -> bool:
-    """Attachments cost a call each, inside the publish (Xero) or after it (QuickBooks Online, Bill.com): both
-    share the connection's window."""
-    return provider.attachments_inline or callable(getattr(type(provider.client(None)), "attach", None))
 
 
 def documents_per_window(provider, *, attachment_share: float = 1.0) -> float:

@@ -46,6 +46,7 @@ class AttachmentStatus(models.TextChoices):
     SENDING = "sending", "Being uploaded"
     SENT = "sent", "Uploaded"
     FAILED = "failed", "Not uploaded"
+    KEPT_HERE = "kept_here", "Kept here only (the ledger takes no attachments)"
 
 
 class AutoPublish(models.TextChoices):

@@ -43,13 +43,12 @@ from integrations.providers.base import (
 )
 from integrations.providers.http_client import Outcome
 from integrations.ratelimit import provider_slot
-from publishing.attaching import attaches_after_publish, attachments_send
-from publishing.documents import document_for
+from publishing.attaching import attachment_status_published, attachments_send
+from publishing.documents import document_for, maybe_sent
 from publishing.fields import CODING_ENTRY
 from publishing.lease import LeaseKeeper
 from publishing.limits import batch_calls, batch_fit, jobs_wait_for_day
 from publishing.models import (
-    AttachmentStatus,
     Item,
     ItemHistory,
     ItemState,
@@ -225,7 +224,9 @@ def _attach(batch: list[PublishJob], outcomes: list[Outcome]) -> None:
     made = [job.item_id for job, outcome in zip(batch, outcomes, strict=True) if isinstance(outcome, ExternalRef)]
     if not made or not any(job.item.attachment for job in batch):
         return
-    again = attachments_send(business_id=batch[0].business_id, item_ids=made)
+    # A document made by this batch's first attempt (no look-up before it) cannot carry an earlier upload.
+    fresh = [job.item_id for job in batch if job.item_id in made and not maybe_sent(job.item, job)]
+    again = attachments_send(business_id=batch[0].business_id, item_ids=made, first_tries=fresh)
     if again is not None:
         from publishing.tasks import send_attachments
 
@@ -278,7 +279,7 @@ def _record(batch: list[PublishJob], outcomes: list[Outcome], *, started, durati
     attempts, history, retried, failures, moved = [], [], [], {}, []
     delay = None
     day_wait = None
-    attach_later = attaches_after_publish(connection)
+    attachment_status = attachment_status_published(connection)
     with transaction.atomic():
         jobs = list(
             PublishJob.objects.for_business(business_id)
@@ -350,7 +351,7 @@ def _record(batch: list[PublishJob], outcomes: list[Outcome], *, started, durati
                 created = not item.external_id or item.integration_id != job.connection_id
                 if item.attachment and created:
                     # Saved first, uploaded next (publishing.attaching): the document's id is never lost.
-                    item.attachment_status = AttachmentStatus.PENDING if attach_later else AttachmentStatus.SENT
+                    item.attachment_status = attachment_status
                     item.attachment_error, item.attachment_status_at = "", now
                 item.state, item.external_id, item.external_url, item.published_at = (
                     ItemState.PUBLISHED,

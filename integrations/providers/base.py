@@ -169,9 +169,13 @@ class Provider(ABC):
     # Calls a day per connection (Xero: 5,000 an organisation, 1,000 on the lowest tier), 0 = none. The day is
     # the provider's (UTC); a provider whose limit is a setting reads it in a property.
     day_limit: int = 0
-    # Whether the documents' attachments are uploaded inside ``publish_many`` (one call each), not afterwards by
-    # ``client.attach``: the calls a batch makes count them (integrations.ratelimit reserves them).
-    attachments_inline: ClassVar[bool] = False
+    # The calls one attachment costs against the connection's limits. Attachments go up after their document is
+    # made and its id saved (``client.attach``, publishing.attaching), in the attachment phase's own metered slot;
+    # a batch is still sized to leave them room. 0: nothing is uploaded.
+    calls_per_attachment: ClassVar[int] = 0
+    # Whether the ledger keeps a document's attachment at all. Where it does not (QuickBooks Desktop: qbXML has no
+    # request for one), a published item's file stays here only, and the item says so.
+    keeps_attachments: ClassVar[bool] = True
     # Push: the worker publishes (``client().publish_many``). Pull: the job waits until the provider's software
     # asks for it (``pull_client()``), and a queued item says ``pull_label`` meanwhile.
     delivery: ClassVar[Delivery] = Delivery.PUSH
@@ -199,10 +203,10 @@ class Provider(ABC):
         return math.ceil(jobs / (self.request_size or self.batch_size))
 
     def calls_for(self, jobs: int, *, attachments: int = 0, look_ups: int = 0) -> int:
-        """Every call a batch of ``jobs`` documents makes against the connection's limit: its create requests, one
-        upload per attachment where they go inside the publish, and the look-ups expected (a document sent before
-        is looked for by our reference first)."""
-        return self.requests_for(jobs) + (attachments if self.attachments_inline else 0) + look_ups
+        """Every call a batch of ``jobs`` documents makes against the connection's limit: its create requests, the
+        uploads of its attachments that follow them (in their own slot, right after), and the look-ups expected (a
+        document sent before is looked for by our reference first)."""
+        return self.requests_for(jobs) + attachments * self.calls_per_attachment + look_ups
 
     def accepts(self, item_kind: str) -> bool:
         return item_kind in self.item_kinds

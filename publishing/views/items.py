@@ -21,7 +21,7 @@ from publishing import fields as spec
 from publishing.attaching import attachment_retry
 from publishing.coding import coding_context, item_problems
 from publishing.forms import AttachmentForm, ItemFieldsForm, UploadForm
-from publishing.models import IN_FLIGHT_STATES, UNPUBLISHED_STATES, ItemKind, ItemState
+from publishing.models import IN_FLIGHT_STATES, UNPUBLISHED_STATES, AttachmentStatus, ItemKind, ItemState
 from publishing.pipeline import items_publish
 from publishing.presenters import (
     contact_options_html,
@@ -286,6 +286,7 @@ class ItemDetailView(BusinessViewMixin, TemplateView):
             missing=[p["field"] for p in problems],
             can_publish=can(self.access, Action.PUBLISH),
             attachment_name=attachment_name,
+            attachment_kept_here=self._kept_here(item),
             attachment_is_pdf=attachment_name.lower().endswith(".pdf"),
             list_url=reverse(LIST_URLS[item.kind], kwargs={"business_id": self.business.id}),
             list_title={ItemKind.COST: "Costs inbox", ItemKind.EXPENSE_CLAIM: "Expense claims"}.get(item.kind, "Sales"),
@@ -294,6 +295,16 @@ class ItemDetailView(BusinessViewMixin, TemplateView):
             eta_text=queued_etas(self.business.id, [item]).get(str(item.id), (None, ""))[1],
         )
         return context
+
+    @staticmethod
+    def _kept_here(item) -> str:
+        """What a published item says when its ledger keeps no attachments (its file stays here only)."""
+        if item.attachment_status != AttachmentStatus.KEPT_HERE or item.integration_id is None:
+            return ""
+        from integrations.providers import registry
+
+        provider = registry.get_or_none(item.integration.provider)
+        return f"{provider.name if provider else item.integration.name} keeps no attachments; the file stays here."
 
     def post(self, request, business_id, item_id):
         item = self._item()

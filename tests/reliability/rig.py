@@ -22,7 +22,7 @@ from django.db.models import Count
 from accounts.models import Business, BusinessRole, User
 from integrations.models import Connection
 from integrations.sandbox.services import set_fault
-from publishing.models import Item, ItemState, PublishJob
+from publishing.models import AttachmentStatus, Item, ItemState, PublishJob
 from publishing.resolution import items_reresolve
 from publishing.services import supplier_get_or_create
 from tests.conftest import sync_lists_now
@@ -174,9 +174,16 @@ class Rig:
     def published(items: list[Item]) -> int:
         return Item.all_tenants.filter(pk__in=[i.pk for i in items], state=ItemState.PUBLISHED).count()
 
+    @staticmethod
+    def attachments_in_flight(items: list[Item]) -> int:
+        """Published items whose attachment is still to go up (it follows the document, publishing.attaching)."""
+        waiting = [AttachmentStatus.PENDING, AttachmentStatus.SENDING]
+        return Item.all_tenants.filter(pk__in=[i.pk for i in items], attachment_status__in=waiting).count()
+
     def wait_published(self, items: list[Item], *, timeout: float = 120) -> None:
-        done = lambda: self.published(items) == len(items)  # noqa: E731
-        self.wait(done, timeout=timeout, what=f"all {len(items)} items to be published")
+        """Every item published, and the attachments that follow their documents uploaded or refused."""
+        done = lambda: self.published(items) == len(items) and not self.attachments_in_flight(items)  # noqa: E731
+        self.wait(done, timeout=timeout, what=f"all {len(items)} items to be published, their attachments sent")
 
     def wait_some_published(self, items: list[Item], at_least: int, *, timeout: float = 60) -> int:
         self.wait(lambda: self.published(items) >= at_least, timeout=timeout, what=f"{at_least} items to be published")

@@ -48,6 +48,10 @@ class ApprovalMaxClient(OAuthProviderClient):
     def publish(self, doc: PublishDocument) -> ExternalRef:
         return self.main_client().publish(doc)
 
+    def attach(self, doc: PublishDocument, ref: ExternalRef) -> None:
+        """The bill's attachment, uploaded to the main ledger's bill once its id is saved, by that ledger's client."""
+        self.main_client().attach(doc, ref)
+
     def publish_many(self, docs: list[PublishDocument]) -> list[Outcome]:
         try:
             client = self.main_client()

@@ -25,6 +25,8 @@ class ApprovalMax(OAuth2Provider):
     )
     # Its items are coded against the main ledger's lists (the bill is made there) and go there, awaiting approval.
     lists_from_main = True
+    # The bill's attachment goes to the main ledger after the bill, as that ledger's own client uploads it.
+    calls_per_attachment = 1
     connection_note = (
         "Bills for ApprovalMax are created in your Xero organisation as Awaiting Approval; ApprovalMax pulls them "
         "into its approval workflow (about hourly; a requester must be set under Pulling from Xero in ApprovalMax) "

@@ -5,7 +5,11 @@ Bill.com has no idempotency key, so when an earlier attempt may have made a bill
 created. Bills cannot be filtered by invoice number (the documented bill filters are id, archived, vendorId, amount,
 dueDate, paymentStatus, approvalStatus, createdTime and updatedTime): the look-up asks for the bills of the
 supplier's vendors (``vendorId``), newest first, and tells ours by invoice number and by our item id, which travels
-in the bill's ``description``. A bill found again gets its attachment only if it has no document of that name yet.
+in the bill's ``description``.
+
+A bill is published without its document: once the worker has saved the bill's id, the attachment phase
+(publishing.attaching) uploads the file with ``attach``. Bill.com keeps every upload, so an upload that may have
+been sent before (a retry, a bill found again) goes only if the bill has no document of that name yet.
 
 Each line is coded with the organisation's own chart of accounts: ``classifications.chartOfAccountId`` is the id of
 the item's category in the connection's lists, never words. Errors are read by ``BDC_`` code (``errors``).
@@ -155,19 +159,28 @@ class BillComClient(ListFetcher, HttpProviderClient):
         rows = found.get("results", []) if isinstance(found, dict) else found
         return any(isinstance(row, dict) and row.get("name") == name for row in rows or [])
 
-    def _published(self, doc: PublishDocument, bill: dict, *, created: bool) -> ExternalRef:
-        """A bill made now, or by an earlier attempt: its attachment uploaded once (Bill.com keeps every upload,
-        so a bill found again gets the file only if the earlier attempt did not get as far)."""
-        attach = doc.attachment is not None and (created or not self.has_document(bill["id"], doc.attachment.filename))
-        if attach:
-            self.call(
-                "POST",
-                f"/documents/bills/{bill['id']}",
-                params={"name": doc.attachment.filename},
-                content=doc.attachment.content,
-                headers={"Content-Type": doc.attachment.content_type},
-            )
+    @staticmethod
+    def _published(bill: dict) -> ExternalRef:
+        """Where a bill made now, or by an earlier attempt, lives."""
         return ExternalRef(external_id=bill["id"], url=f"{http.url(APP)}/Bill?id={quote(bill['id'])}")
+
+    def attach(self, doc: PublishDocument, ref: ExternalRef) -> None:
+        """Upload ``doc.attachment`` as a document of the bill ``ref`` (``POST /v3/documents/bills/{billId}?name=``,
+        the raw bytes). Bill.com keeps every upload: when this one may have gone before (``doc.maybe_sent``: a retry
+        after a lost answer, a bill found again), the bill's documents are read first and a file of that name is
+        not sent again."""
+        if doc.attachment is None:
+            return
+        name = doc.attachment.filename
+        if doc.maybe_sent and self.has_document(ref.external_id, name):
+            return
+        self.call(
+            "POST",
+            f"/documents/bills/{ref.external_id}",
+            params={"name": name},
+            content=doc.attachment.content,
+            headers={"Content-Type": doc.attachment.content_type},
+        )
 
     def earlier_bill(self, doc: PublishDocument) -> dict | None:
         """Only an item that an earlier attempt may have sent can have a bill already: look for it then."""
@@ -177,8 +190,8 @@ class BillComClient(ListFetcher, HttpProviderClient):
         body = self.bill_body(doc)
         bill = self.earlier_bill(doc)
         if bill is not None:
-            return self._published(doc, bill, created=False)
-        return self._published(doc, self.call("POST", "/bills", json=body).json(), created=True)
+            return self._published(bill)
+        return self._published(self.call("POST", "/bills", json=body).json())
 
     def publish_many(self, docs: list[PublishDocument]) -> list[Outcome]:
         """Bills that no earlier attempt can have made go in one ``POST /v3/bills/bulk`` (up to 100). Bill.com
@@ -192,7 +205,7 @@ class BillComClient(ListFetcher, HttpProviderClient):
             try:
                 bill = self.earlier_bill(doc)
                 if bill is not None:
-                    outcomes[index] = self._published(doc, bill, created=False)
+                    outcomes[index] = self._published(bill)
                     continue
                 fresh.append((index, doc, self.bill_body(doc)))
             except ValidationError as exc:  # this document's own refusal (not coded, say): the others go on
@@ -209,9 +222,6 @@ class BillComClient(ListFetcher, HttpProviderClient):
             return outcomes
         if not isinstance(bills, list) or len(bills) != len(fresh):
             raise TransientError("Bill.com answered the bulk request without all of the bills.")
-        for (index, doc, _), bill in zip(fresh, bills, strict=True):
-            try:
-                outcomes[index] = self._published(doc, bill, created=True)
-            except ValidationError as exc:
-                outcomes[index] = exc
+        for (index, _, _), bill in zip(fresh, bills, strict=True):
+            outcomes[index] = self._published(bill)
         return outcomes

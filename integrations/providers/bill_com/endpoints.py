@@ -17,3 +17,5 @@ LIST_PAGE_SIZE = 100
 # Bill.com before paying the vendor by check (which needs line1, city, zipOrPostalCode and country).
 VENDOR_COUNTRY = "US"
 VENDOR_NAME_MAX = 100
+# A bill's document (``POST /v3/documents/bills/{billId}``) may be up to 6 MB.
+MAX_ATTACHMENT_BYTES = 6 * 1024 * 1024

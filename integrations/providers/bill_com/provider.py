@@ -12,7 +12,13 @@ from integrations.providers.base import (
     RateLimited,
     TransientError,
 )
-from integrations.providers.bill_com.endpoints import API, ENDPOINTS, REQUIRED_CREDENTIALS, V3_PATH
+from integrations.providers.bill_com.endpoints import (
+    API,
+    ENDPOINTS,
+    MAX_ATTACHMENT_BYTES,
+    REQUIRED_CREDENTIALS,
+    V3_PATH,
+)
 from integrations.providers.bill_com.errors import error_for, message_of
 from integrations.providers.bill_com.lists import PASSES
 
@@ -49,7 +55,9 @@ class BillCom(Provider):
     rate_limit_per_minute = 300
     max_concurrent = 3
     batch_size = 100  # POST /v3/bills/bulk
-    attachments_inline = True  # POST /documents/bills/{id}, one call per bill, inside the publish
+    # POST /documents/bills/{id} once the bill's id is saved (a retry first looks for a document of that name).
+    calls_per_attachment = 1
+    max_attachment_bytes = MAX_ATTACHMENT_BYTES
     item_kinds = (ItemKind.COST, ItemKind.EXPENSE_CLAIM)
     endpoints = ENDPOINTS
     # The organisation's own chart of accounts, its vendors, and its accounting classes, departments and locations

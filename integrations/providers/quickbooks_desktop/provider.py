@@ -15,6 +15,7 @@ class QuickBooksDesktop(Provider):
     sales_category_list = "products"  # an invoice line names an item (a product or service), never an account
     supports_auto_publish = False  # the customer's PC must be on: publishing waits for its Web Connector
     delivery = Delivery.PULL
+    keeps_attachments = False  # qbXML has no request to attach a file: the file stays with the item here
     pull_label = "Waiting for QuickBooks Desktop"
     publish_as_choices = (("bill", "Bill"), ("credit_card_charge", "Credit card charge"), ("check", "Cheque"))
     # Accounts (and the bank and credit card ones a cheque or charge is paid from), sales tax codes and items,

@@ -1,5 +1,8 @@
 """Xero Accounting API client: contacts, bills (ACCPAY), sales (ACCREC), spend money, attachments, and the lists.
 
+A document is published without its attachment: once the worker has saved the document's id, the attachment phase
+(publishing.attaching) uploads the file with ``attach``, so a refused upload never costs the document's id.
+
 Coding comes from the connection's lists (DESIGN.md §9), never from text or fixed codes: a line's ``AccountCode`` is
 the category's code (``AccountID`` for an account without one), its ``TaxType`` the tax rate's code, a spend money's
 ``BankAccount`` the payment account's ``AccountID``; a line without a tax rate takes its account's default one, as
@@ -172,7 +175,7 @@ class XeroClient(ListFetcher, OAuthProviderClient):
 
     def earlier_document(self, doc: PublishDocument) -> ExternalRef | None:
         """The document an earlier publish job of this item made; a voided or deleted one does not count. Its
-        attachment goes up again under the same file name, which Xero replaces, not adds.
+        attachment goes up afterwards (``attach``) under the same file name, which Xero replaces, not adds.
 
         Sales invoices and spend money keep our reference (the item id) in ``Reference``. Bills do not (Xero ignores
         ``Reference`` on ACCPAY): they are looked up among the supplier's bills (``ContactIDs``, with
@@ -201,17 +204,23 @@ class XeroClient(ListFetcher, OAuthProviderClient):
         return bool(url) and url.rsplit("/", 1)[-1] == doc.reference
 
     def _published(self, doc: PublishDocument, collection: str, row: dict) -> ExternalRef:
-        """A created or updated document: its attachment uploaded (on create), and where it lives."""
+        """Where a created, updated or found-again document lives."""
         spend = collection == "BankTransactions"
         external_id = row["BankTransactionID" if spend else "InvoiceID"]
-        if doc.attachment is not None and not doc.external_id:
-            self.call(
-                "PUT",
-                self.api(f"/{collection}/{external_id}/Attachments/{quote(doc.attachment.filename)}"),
-                content=doc.attachment.content,
-                headers={"Content-Type": doc.attachment.content_type},
-            )
         return ExternalRef(external_id=external_id, url=self.document_url(doc, external_id, spend))
+
+    def attach(self, doc: PublishDocument, ref: ExternalRef) -> None:
+        """Upload ``doc.attachment`` to the document Xero knows as ``ref`` (``PUT /{Invoices|BankTransactions}/{id}
+        /Attachments/{name}``, the raw bytes). Xero keeps one file of a name per document, so an upload sent again
+        after a lost answer replaces the first one: never a second file."""
+        if doc.attachment is None:
+            return
+        self.call(
+            "PUT",
+            self.api(f"/{self.collection(doc)}/{ref.external_id}/Attachments/{quote(doc.attachment.filename)}"),
+            content=doc.attachment.content,
+            headers={"Content-Type": doc.attachment.content_type},
+        )
 
     @staticmethod
     def _row_errors(row: dict) -> list[str]:
@@ -273,10 +282,7 @@ class XeroClient(ListFetcher, OAuthProviderClient):
                 if errors or row.get("StatusAttributeString") == "ERROR":
                     outcomes[index] = ValidationError("; ".join(errors) or "Xero refused the document.")
                     continue
-                try:
-                    outcomes[index] = self._published(doc, collection, row)
-                except ValidationError as exc:
-                    outcomes[index] = exc
+                outcomes[index] = self._published(doc, collection, row)
         return outcomes
 
     def document_url(self, doc: PublishDocument, external_id: str, spend: bool) -> str:

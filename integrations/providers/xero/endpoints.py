@@ -17,3 +17,5 @@ OAUTH_REGISTRATION = OAuthRegistration(
 )
 
 ACCOUNTING_PATH = "/api.xro/2.0"
+# Attachments: up to 10 a document, 10 MB each (docs/provider-notes.md, Xero: raised from 3 MB in 2026).
+MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024

@@ -7,7 +7,14 @@ from django.conf import settings
 from integrations import http
 from integrations.providers.base import ItemKind
 from integrations.providers.oauth import OAuth2Provider
-from integrations.providers.xero.endpoints import API, ENDPOINTS, IDENTITY, LOGIN, OAUTH_REGISTRATION
+from integrations.providers.xero.endpoints import (
+    API,
+    ENDPOINTS,
+    IDENTITY,
+    LOGIN,
+    MAX_ATTACHMENT_BYTES,
+    OAUTH_REGISTRATION,
+)
 from integrations.providers.xero.lists import PASSES
 
 
@@ -18,7 +25,8 @@ class Xero(OAuth2Provider):
     rate_limit_per_minute = 60
     max_concurrent = 5
     batch_size = 50  # "up to ~50 documents per call"
-    attachments_inline = True  # PUT …/Attachments/{name}, one call per document, inside the publish
+    calls_per_attachment = 1  # PUT …/Attachments/{name}, once the document's id is saved
+    max_attachment_bytes = MAX_ATTACHMENT_BYTES
     item_kinds = (ItemKind.COST, ItemKind.EXPENSE_CLAIM, ItemKind.SALES)
     publish_as_choices = (("bill", "Bill (accounts payable)"), ("spend_money", "Spend money"))
     endpoints = ENDPOINTS

@@ -26,7 +26,7 @@ def attachment_put(
     if document is None:
         raise not_found()
     if len(content) > ATTACHMENT_LIMIT:
-        raise xero_problem(413, "Payload Too Large", "Attachments may be up to 25 MB")
+        raise xero_problem(413, "Payload Too Large", "Attachments may be up to 10 MB")
     if not content:
         raise validation([{"ValidationErrors": [{"Message": "The attachment is empty"}]}])
     now = clock.now()

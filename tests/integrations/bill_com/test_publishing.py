@@ -2,15 +2,20 @@
 category (never words), a new vendor goes with an address, and a retry finds the first bill with a documented filter
 (by vendor, newest first), never by invoice number."""
 
+from dataclasses import replace
+
 import pytest
 
 from integrations.lists.models import ListKind
+from integrations.providers import registry
 from integrations.providers.base import ValidationError
-from integrations.providers.document import Coding
+from integrations.providers.document import Attachment, Coding
+from integrations.sandbox.bill_com.api import DOCUMENT_LIMIT
 from integrations.sandbox.models import Contact, Document
 from integrations.services import publishing_defaults_set
 from publishing.models import Item, ItemState
 from tests.integrations.bill_com.conftest import client_of, coding, document
+from tests.publishing.conftest import PDF
 
 A = ListKind.ACCOUNTS
 
@@ -133,3 +138,23 @@ def test_in_a_batch_a_document_not_coded_is_refused_alone_and_the_others_are_mad
     assert isinstance(refused, ValidationError) and "chart of accounts" in refused.message
     made = Document.objects.filter(provider="bill_com").values_list("external_id", flat=True)
     assert {first.external_id, last.external_id} == set(made)
+
+
+def test_a_bills_document_is_uploaded_once_looking_first_only_when_it_may_have_gone(bill, calls):
+    assert registry.get("bill_com").max_attachment_bytes == DOCUMENT_LIMIT == 6 * 1024 * 1024
+    client = client_of(bill)
+    receipt = Attachment(filename="receipt.pdf", content_type="application/pdf", content=PDF)
+    doc = document(category_ref=coding(bill, A, "429"), attachment=receipt)
+    made = client.publish(doc)
+    assert calls.paths("/documents/") == [], "publishing uploads nothing"
+    client.attach(doc, made)  # the first upload of a bill just made: no look-up
+    assert [m for m, *_ in calls.paths("/documents/")] == ["POST"]
+    calls.seen.clear()
+    client.attach(replace(doc, maybe_sent=True), made)  # a retry after a lost answer: looks, finds it, sends nothing
+    assert [m for m, *_ in calls.paths("/documents/")] == ["GET"]
+    assert [a.file_name for a in Document.objects.get(external_id=made.external_id).attachments.all()] == [
+        "receipt.pdf"
+    ]
+    big = Attachment(filename="big.pdf", content_type="application/pdf", content=PDF + b"0" * DOCUMENT_LIMIT)
+    with pytest.raises(ValidationError):
+        client.attach(replace(doc, attachment=big, maybe_sent=False), made)

@@ -13,6 +13,7 @@ from integrations.providers.base import AccessLost, AuthError, ExternalRef, OwnL
 from integrations.providers.document import Attachment
 from integrations.sandbox import services as sandbox_services
 from integrations.sandbox.models import Contact, Document, Grant
+from integrations.sandbox.xero.constants import ATTACHMENT_LIMIT
 from tests.integrations.xero.conftest import client_of, coding, document
 
 PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
@@ -196,7 +197,8 @@ def test_every_call_of_a_publish_counts_against_the_connections_minute(xero, cal
         contact_name="A New Supplier Ltd",
         attachment=Attachment(filename="bill.pdf", content_type="application/pdf", content=PDF),
     )
-    client_of(xero).publish(doc)
+    client = client_of(xero)
+    client.attach(doc, client.publish(doc))  # the attachment phase uploads once the bill's id is saved
     made = calls.api()
     assert [m for m, *_ in made] == ["GET", "PUT", "PUT", "PUT"], "look-up, new contact, bill, attachment"
     assert ratelimit.calls_counted(connection_id=xero.pk) - before == len(made)
@@ -227,3 +229,21 @@ def test_the_sandbox_answers_rate_limit_headers_on_every_call(xero):
     answer = client.call("GET", client.api("/Accounts"))
     assert int(answer.headers["X-DayLimit-Remaining"]) < 5000 and int(answer.headers["X-MinLimit-Remaining"]) < 60
     assert Contact.objects.filter(provider="xero").exists(), "the organisation's contacts are there from the start"
+
+
+def test_an_attachment_goes_to_the_saved_document_and_the_sandbox_refuses_a_file_over_10_mb(xero, calls):
+    provider = registry.get("xero")
+    assert provider.max_attachment_bytes == ATTACHMENT_LIMIT == 10 * 1024 * 1024, "refused before publishing"
+    client = client_of(xero)
+    made = client.publish(document(xero))
+    calls.seen.clear()
+    receipt = Attachment(filename="bill 1.pdf", content_type="application/pdf", content=PDF)
+    client.attach(document(xero, attachment=receipt), made)
+    assert [(m, p) for m, p, *_ in calls.api()] == [
+        ("PUT", f"/sandbox/xero/api.xro/2.0/Invoices/{made.external_id}/Attachments/bill 1.pdf")
+    ]
+    client.attach(document(xero, attachment=receipt), made)  # sent again (a lost answer): replaced, not added
+    assert [a.file_name for a in stored(made).attachments.all()] == ["bill 1.pdf"]
+    big = Attachment(filename="big.pdf", content_type="application/pdf", content=PDF + b"0" * ATTACHMENT_LIMIT)
+    with pytest.raises(ValidationError):
+        client.attach(document(xero, attachment=big), made)
