@@ -293,12 +293,16 @@ class Slot:
             member = f"{self.token}:{self.spent}"
             if int(self.client.eval(_SPEND, 1, self.window_key, now, member, _window_seconds())):
                 return
-            # Reserved so long ago that it left the window: this call needs room of its own.
-        elif self.spent < self.reserved:
+            # Reserved so long ago that it left the minute window: this call needs a place of its own in the
+            # minute, but not in the day, where its reservation still stands (counting it again there spent the
+            # day twice: at a short scaled minute every batch was refused one call into a new day).
+            self._take_one(now, day=False)
+            return
+        if self.spent < self.reserved:
             self.spent += 1  # reserved in a day that has ended: counted again in today's
         self._take_one(now)
 
-    def _take_one(self, now: float) -> None:
+    def _take_one(self, now: float, *, day: bool = True) -> None:
         token = f"{self.token}-x{self.extra}"
         self.extra += 1
         taken, wait, which = self.client.eval(
@@ -315,7 +319,7 @@ class Slot:
             token,
             1,
             _window_seconds(),
-            self.day_limit,
+            self.day_limit if day else 0,
             _day_ttl(),
             _day_wait(now),
             0,
