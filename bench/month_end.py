@@ -43,8 +43,9 @@ from bench.publish import (  # noqa: E402 (the repository root first)
     wait_for,
 )
 
-BENCH_DB = "dext_bench_month_end"
-BENCH_REDIS_DB = int(os.environ.get("MONTH_END_REDIS_DB", "7"))
+# Its own database and Redis db (dropped and filled again each run): several people may run it on one server.
+BENCH_DB = os.environ.get("BENCH_DATABASE", "dext_bench_month_end")
+BENCH_REDIS_DB = int(os.environ.get("BENCH_REDIS_DB", os.environ.get("MONTH_END_REDIS_DB", "7")))
 ITEMS = int(os.environ.get("MONTH_END_ITEMS", "20000"))
 CLIENTS = int(os.environ.get("MONTH_END_CLIENTS", "200"))
 BIG = int(os.environ.get("MONTH_END_BIG", str(ITEMS // 4)))

@@ -20,6 +20,7 @@ import logging
 import random
 import time
 import uuid
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -57,7 +58,7 @@ from publishing.models import (
     PublishJob,
     PublishJobStatus,
 )
-from publishing.pipeline import batch_size
+from publishing.pipeline import batch_size, next_fresh_jobs
 
 log = logging.getLogger(__name__)
 
@@ -109,6 +110,8 @@ def _claim(job_ids: list) -> tuple[list[PublishJob], list[Retry]]:
             if j.status == PublishJobStatus.PENDING
             or (j.status == PublishJobStatus.CLAIMED and not (j.lease_expires_at or now) > now)
         ]
+        if not rows:
+            rows = next_fresh_jobs(job_ids, now)
         waiting = [j for j in rows if j.not_before and j.not_before > now]
         if waiting:
             delay = max(j.not_before for j in waiting) - now
@@ -169,6 +172,16 @@ def _claim(job_ids: list) -> tuple[list[PublishJob], list[Retry]]:
     return batch, retries
 
 
+class BatchNotSent(OwnLimitReached):
+    """The connection's limits had no room for the batch when its slot was asked (another message of the connection
+    took it since the claim measured the room): nothing was sent, so the jobs are no batch any more, and are fitted
+    again to the room there is shortly, rather than waiting for room for all of them."""
+
+
+# A batch refused its slot is fitted again this soon (or when the limiter says, if sooner).
+NOT_SENT_WAIT_SECONDS = 1.0
+
+
 def _call_provider(batch: list[PublishJob], keeper: LeaseKeeper | None = None) -> list[Outcome]:
     """One outcome per job. The connection and the items as the claim read them, a moment ago: the connection
     may have been disconnected or have expired since the jobs were queued (an in-flight item cannot be edited).
@@ -183,17 +196,25 @@ def _call_provider(batch: list[PublishJob], keeper: LeaseKeeper | None = None) -
     try:
         documents = [document_for(job.item, job) for job in batch]
         # Every call the batch makes is counted (metered): look-ups and attachment uploads too.
-        with provider_slot(
-            connection_id=connection.pk,
-            per_minute=provider.rate_limit_per_minute,
-            concurrent=provider.max_concurrent,
-            slot_seconds=settings.PUBLISH_LEASE_SECONDS,
-            calls=batch_calls(provider, batch, connection.pk),
-            day_limit=provider.day_limit,
-            metered=True,
-            batch_limit=provider.batch_rate_limit_per_minute if batched else 0,
-            batch_calls=provider.requests_for(len(batch)) if batched else 0,
-        ) as slot:
+        with ExitStack() as held:
+            try:
+                slot = held.enter_context(
+                    provider_slot(
+                        connection_id=connection.pk,
+                        per_minute=provider.rate_limit_per_minute,
+                        concurrent=provider.max_concurrent,
+                        slot_seconds=settings.PUBLISH_LEASE_SECONDS,
+                        calls=batch_calls(provider, batch, connection.pk),
+                        day_limit=provider.day_limit,
+                        metered=True,
+                        batch_limit=provider.batch_rate_limit_per_minute if batched else 0,
+                        batch_calls=provider.requests_for(len(batch)) if batched else 0,
+                    )
+                )
+            except DayLimitReached:
+                raise
+            except OwnLimitReached as refused:
+                raise BatchNotSent(refused.message, min(refused.retry_after or 1.0, NOT_SENT_WAIT_SECONDS)) from None
             if keeper is not None:
                 keeper.also(slot.renew)
             return provider.client(connection).publish_many(documents)
@@ -252,7 +273,16 @@ def outcome_kind(error: Exception) -> str:
     return next((kind for cls, kind in OUTCOME_KINDS.items() if isinstance(error, cls)), "transient")
 
 
-JOB_FIELDS = ["status", "attempts", "not_before", "lease_expires_at", "last_error", "last_error_kind", "finished_at"]
+JOB_FIELDS = [
+    "status",
+    "attempts",
+    "not_before",
+    "lease_expires_at",
+    "last_error",
+    "last_error_kind",
+    "finished_at",
+    "batch_key",
+]
 ITEM_FIELDS = [
     "state",
     "external_id",
@@ -377,6 +407,8 @@ def _record(batch: list[PublishJob], outcomes: list[Outcome], *, started, durati
                     delay = error.retry_after if own_wait else backoff_delay(job.attempts)
                 if isinstance(error, OwnLimitReached):
                     job.attempts -= 1  # waiting for our own limiter is not a failed attempt
+                if isinstance(error, BatchNotSent):
+                    job.batch_key = ""  # never sent: claimed again in a batch of the size the limits then allow
                 job.status = PublishJobStatus.PENDING
                 job.not_before = now + timedelta(seconds=delay)
                 job.lease_expires_at = job.not_before + timedelta(seconds=settings.PUBLISH_DISPATCH_GRACE_SECONDS)
