@@ -446,6 +446,11 @@ def call_count(*, connection_id, per_minute: int, day_limit: int = 0) -> None:
         pass
 
 
+def in_flight(connection_id) -> int:
+    """Slots of the connection held right now (batches being published)."""
+    return int(_redis().zcount(_keys(connection_id)[1], time.time(), "+inf"))
+
+
 def calls_counted(*, connection_id) -> int:
     """The requests counted in the connection's current minute window."""
     return used([connection_id])[str(connection_id)][0]

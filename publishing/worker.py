@@ -43,7 +43,7 @@ from integrations.providers.base import (
     ValidationError,
 )
 from integrations.providers.http_client import Outcome
-from integrations.ratelimit import provider_slot
+from integrations.ratelimit import minute_seconds, provider_slot
 from publishing.attaching import attaches_after_publish, attachments_send
 from publishing.documents import document_for
 from publishing.fields import CODING_ENTRY
@@ -141,7 +141,7 @@ def _claim(job_ids: list) -> tuple[list[PublishJob], list[Retry]]:
                 jobs_wait_for_day(connection, wait.resumes_at, now=now)
             else:
                 waiting_ids = _ids(batch) + _ids(leftover)
-                retries.append(Retry(wait.retry_after or 1.0, "limit", batch[0].queue, waiting_ids))
+                retries.append(Retry(_limit_wait(wait), "limit", batch[0].queue, waiting_ids))
             for _, jobs in ordered[1:]:
                 retries.append(Retry(0.0, "another batch", jobs[0].queue, _ids(jobs)))
             return [], retries
@@ -180,6 +180,13 @@ class BatchNotSent(OwnLimitReached):
 
 # A batch refused its slot is fitted again this soon (or when the limiter says, if sooner).
 NOT_SENT_WAIT_SECONDS = 1.0
+
+
+def _limit_wait(wait: RateLimited) -> float:
+    """How long a batch waits for room in the connection's minute: until the oldest call leaves the window, but
+    never more than a twentieth of a minute, since another message's batch ending gives back what it reserved and
+    did not spend (the window has room sooner than its oldest call says)."""
+    return max(0.05, min(wait.retry_after or 1.0, minute_seconds() / 20))
 
 
 def _call_provider(batch: list[PublishJob], keeper: LeaseKeeper | None = None) -> list[Outcome]:
