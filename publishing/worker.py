@@ -221,7 +221,8 @@ def _call_provider(batch: list[PublishJob], keeper: LeaseKeeper | None = None) -
             except DayLimitReached:
                 raise
             except OwnLimitReached as refused:
-                raise BatchNotSent(refused.message, min(refused.retry_after or 1.0, NOT_SENT_WAIT_SECONDS)) from None
+                wait = min(refused.retry_after or 1.0, NOT_SENT_WAIT_SECONDS)
+                return [BatchNotSent(refused.message, wait)] * len(batch)  # the outcome of each job: not sent
             if keeper is not None:
                 keeper.also(slot.renew)
             return provider.client(connection).publish_many(documents)
