@@ -174,8 +174,9 @@ def _claim(job_ids: list) -> tuple[list[PublishJob], list[Retry]]:
 
 class BatchNotSent(OwnLimitReached):
     """The connection's limits had no room for the batch when its slot was asked (another message of the connection
-    took it since the claim measured the room): nothing was sent, so the jobs are no batch any more, and are fitted
-    again to the room there is shortly, rather than waiting for room for all of them."""
+    took it since the claim measured the room): nothing was sent now, and the batch looks again shortly rather than
+    waiting until the window has room for all of it. It stays one batch: it may be a replay of a request sent
+    before (a lost answer), which must go again as it was, under its key."""
 
 
 # A batch refused its slot is fitted again this soon (or when the limiter says, if sooner).
@@ -415,8 +416,6 @@ def _record(batch: list[PublishJob], outcomes: list[Outcome], *, started, durati
                     delay = error.retry_after if own_wait else backoff_delay(job.attempts)
                 if isinstance(error, OwnLimitReached):
                     job.attempts -= 1  # waiting for our own limiter is not a failed attempt
-                if isinstance(error, BatchNotSent):
-                    job.batch_key = ""  # never sent: claimed again in a batch of the size the limits then allow
                 job.status = PublishJobStatus.PENDING
                 job.not_before = now + timedelta(seconds=delay)
                 job.lease_expires_at = job.not_before + timedelta(seconds=settings.PUBLISH_DISPATCH_GRACE_SECONDS)
