@@ -17,7 +17,7 @@ from tests.publishing.test_limits import _fill, _queued
 def test_the_first_batches_go_as_parallel_messages(
     client, world, wire, messages, settings, django_capture_on_commit_callbacks
 ):
-    settings.PUBLISH_BATCH_MAX = 2  # PUBLISH_STREAMS_PER_CONNECTION as configured by default: 3
+    settings.PUBLISH_BATCH_MAX, settings.PUBLISH_STREAMS_PER_CONNECTION = 2, 3
     oauth_connect(client, world.a, world.users["business_admin"], "xero")
     _queued(world, messages, django_capture_on_commit_callbacks, n=7, attachments=False)
     assert len(messages) == 3 and len({job_id for ids in messages for job_id in ids}) == 6, "three disjoint batches"
