@@ -299,8 +299,8 @@ CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 # 2.4-hour "day"): benchmarks and tests see a month-end's worth of limits in minutes. 1.0 in production.
 RATE_LIMIT_TIME_SCALE = env.float("RATE_LIMIT_TIME_SCALE", default=1.0)
 # Messages of one connection in flight at once (fair dispatch, publishing.pipeline); a small client's item waits
-# behind this many batches of each other client. Above 1 is experimental: the continuations of parallel messages
-# may pick the same next batch (harmless to exactly-once: the second claims nothing, but it wastes a round).
+# behind this many batches of each other client. Parallel messages take disjoint batches: one whose jobs another
+# is claiming takes the connection's next due ones (publishing.pipeline.next_fresh_jobs, FOR UPDATE SKIP LOCKED).
 PUBLISH_STREAMS_PER_CONNECTION = env.int("PUBLISH_STREAMS_PER_CONNECTION", default=1)
 # Xero's calls a day per organisation for this app's tier: 5,000, or 1,000 on the tier new apps start on.
 XERO_DAY_LIMIT = env.int("XERO_DAY_LIMIT", default=5000)

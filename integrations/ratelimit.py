@@ -293,12 +293,16 @@ class Slot:
             member = f"{self.token}:{self.spent}"
             if int(self.client.eval(_SPEND, 1, self.window_key, now, member, _window_seconds())):
                 return
-            # Reserved so long ago that it left the window: this call needs room of its own.
-        elif self.spent < self.reserved:
+            # Reserved so long ago that it left the minute window: this call needs a place of its own in the
+            # minute, but not in the day, where its reservation still stands (counting it again there spent the
+            # day twice: at a short scaled minute every batch was refused one call into a new day).
+            self._take_one(now, day=False)
+            return
+        if self.spent < self.reserved:
             self.spent += 1  # reserved in a day that has ended: counted again in today's
         self._take_one(now)
 
-    def _take_one(self, now: float) -> None:
+    def _take_one(self, now: float, *, day: bool = True) -> None:
         token = f"{self.token}-x{self.extra}"
         self.extra += 1
         taken, wait, which = self.client.eval(
@@ -315,7 +319,7 @@ class Slot:
             token,
             1,
             _window_seconds(),
-            self.day_limit,
+            self.day_limit if day else 0,
             _day_ttl(),
             _day_wait(now),
             0,
@@ -440,6 +444,11 @@ def call_count(*, connection_id, per_minute: int, day_limit: int = 0) -> None:
         return
     with provider_slot(connection_id=connection_id, per_minute=per_minute, concurrent=0, calls=1, day_limit=day_limit):
         pass
+
+
+def in_flight(connection_id) -> int:
+    """Slots of the connection held right now (batches being published)."""
+    return int(_redis().zcount(_keys(connection_id)[1], time.time(), "+inf"))
 
 
 def calls_counted(*, connection_id) -> int:

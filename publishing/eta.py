@@ -4,7 +4,9 @@ A connection publishes at most what its provider allows: calls a window (Xero 60
 and 40 batch requests, Bill.com 300) divided by the calls a document costs (its share of a create request, an
 upload for its attachment, a look-up now and then), and, where the provider has one, calls a day. A queued item's
 ETA is its place in its connection's queue, in the order the worker claims (``publishing.pipeline.CLAIM_ORDER``),
-divided by that rate, plus the wait for the next day when the day's calls will run out before its turn.
+divided by that rate, plus the wait for the next day when the day's calls will run out before its turn. When the
+limits are not the bottleneck (busy workers, a slow provider), the rate is what the connection measurably published
+lately instead: the queue over the lower of the two (:func:`measured_rates`).
 
 The windows follow ``RATE_LIMIT_TIME_SCALE`` (integrations.ratelimit), so a benchmark's six-second "minute" gives
 ETAs in its own time. Each function answers for many items or connections in one aggregate query (and one Redis
@@ -18,7 +20,7 @@ import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db.models import Count, Exists, F, Max, OuterRef, Q, Window
+from django.db.models import Count, Exists, F, Max, Min, OuterRef, Q, Window
 from django.db.models.functions import RowNumber
 from django.utils import timezone
 
@@ -31,6 +33,10 @@ from publishing.pipeline import CLAIM_ORDER
 OPEN = (PublishJobStatus.PENDING, PublishJobStatus.CLAIMED)
 # Look-ups a document costs on average (a new supplier's id, a tax-rate list): most are cached.
 LOOK_UPS_PER_DOCUMENT = 0.02
+# The measured rate: jobs finished in the last few (scaled) minutes, never less than half a minute of real time,
+# and only with enough of them (and two batches at least) to say anything.
+RECENT_MINUTES, RECENT_SECONDS_LEAST, RECENT_JOBS_LEAST = 3, 30.0, 10
+FINISHED = (PublishJobStatus.SUCCEEDED, PublishJobStatus.FAILED)
 
 
 def calls_per_document(provider, *, attachment_share: float = 1.0) -> float:
@@ -90,6 +96,51 @@ def _finish(
     return max(renews, now) + timedelta(seconds=within / rate)
 
 
+def _recent_since(now: datetime) -> datetime:
+    return now - timedelta(seconds=max(RECENT_MINUTES * minute_seconds(), RECENT_SECONDS_LEAST))
+
+
+def recent_rate(*, finished: int, batches: int, first: datetime | None, last: datetime | None) -> float | None:
+    """Documents a second from the jobs finished lately: ``finished`` jobs in ``batches`` distinct finishing
+    moments between ``first`` and ``last``. The first batch's jobs were worked on before ``first`` (unseen), so
+    the rate counts the jobs after it: ``finished × (batches − 1) / batches`` over the span. None: too little
+    history."""
+    if finished < RECENT_JOBS_LEAST or batches < 2 or first is None or last is None:
+        return None
+    span = (last - first).total_seconds()
+    if span <= 0:
+        return None
+    return finished * (batches - 1) / batches / span
+
+
+def measured_rates(jobs, connection_ids, *, now: datetime) -> dict:
+    """Per connection (of ``connection_ids``, among ``jobs``, a queryset already scoped by its caller): the
+    documents a second it really published lately, or None without enough history. One aggregate query."""
+    rows = (
+        jobs.filter(connection_id__in=list(connection_ids), status__in=FINISHED, finished_at__gte=_recent_since(now))
+        .values("connection_id")
+        .annotate(
+            finished=Count("id"),
+            batches=Count("finished_at", distinct=True),
+            first=Min("finished_at"),
+            last=Max("finished_at"),
+        )
+    )
+    return {
+        row["connection_id"]: recent_rate(
+            finished=row["finished"], batches=row["batches"], first=row["first"], last=row["last"]
+        )
+        for row in rows
+    }
+
+
+def effective_rate(limit_rate: float, measured: float | None) -> float:
+    """The rate a queue drains at: the limits' unless the connection measurably publishes slower."""
+    if measured is None or measured <= 0:
+        return limit_rate
+    return min(limit_rate, measured)
+
+
 def _head_start(connection: Connection, calls_this_minute: int, attachment_share: float) -> float:
     """Documents the calls left in the current minute window publish at once (the window slides: what it has room
     for now goes without waiting)."""
@@ -112,22 +163,20 @@ def item_etas(business_id, item_ids) -> dict[str, datetime | None]:
     something that is not a limit (QuickBooks Desktop's Web Connector)."""
     now = timezone.now()
     etas: dict[str, datetime | None] = {str(pk): None for pk in item_ids}
-    connection_ids = set(
-        PublishJob.objects.for_business(business_id)
-        .filter(item_id__in=item_ids, status__in=OPEN)
-        .values_list("connection_id", flat=True)
-    )
-    if not connection_ids:
-        return etas
+    jobs = PublishJob.objects.for_business(business_id)
+    asked = jobs.filter(item_id__in=item_ids, status__in=OPEN).values("connection_id")
     ranked = (
-        PublishJob.objects.for_business(business_id)
-        .filter(connection_id__in=connection_ids, status__in=OPEN)
+        jobs.filter(connection_id__in=asked, status__in=OPEN)
         .annotate(place=Window(RowNumber(), partition_by=[F("connection_id")], order_by=list(CLAIM_ORDER)))
         .values("item_id", "connection_id", "place", "not_before", "item__attachment")
     )
     rows = [row for row in ranked if str(row["item_id"]) in etas]
+    connection_ids = {row["connection_id"] for row in rows}
+    if not connection_ids:
+        return etas
     connections = Connection.objects.for_business(business_id).in_bulk(connection_ids)
     calls = used(list(connection_ids))
+    measured = measured_rates(jobs, connection_ids, now=now)
     for row in rows:
         connection = connections.get(row["connection_id"])
         if connection is None or registry.get(connection.provider).waits_for_pull:
@@ -137,14 +186,16 @@ def item_etas(business_id, item_ids) -> dict[str, datetime | None]:
         per_day = documents_per_day(connection, attachment_share=share)
         today_left = _today_left(connection, calls[str(connection.pk)][1], share) if start <= now else None
         head = _head_start(connection, calls[str(connection.pk)][0], share) if start <= now else 0.0
+        limit_rate = throughput(connection, attachment_share=share)
+        rate = effective_rate(limit_rate, measured.get(connection.pk))
         etas[str(row["item_id"])] = _finish(
             row["place"],
-            throughput(connection, attachment_share=share),
+            rate,
             now=now,
             start=start,
             per_day=per_day,
             today_left=today_left,
-            head=head,
+            head=head if rate == limit_rate else 0.0,  # the limit's head start only when the limit binds
         )
     return etas
 
@@ -203,6 +254,7 @@ def connection_forecasts(connection_ids) -> dict:
         )
     }
     calls = used(list(connections))
+    measured = measured_rates(PublishJob.objects.unscoped(), connections, now=now)
     answer = {}
     for pk, connection in connections.items():
         row = counts.get(pk)
@@ -218,10 +270,13 @@ def connection_forecasts(connection_ids) -> dict:
         start = max(now, row["resumes"] or now) if waiting_for_day else now
         eta = None
         if not provider.waits_for_pull:
-            head = 0.0 if waiting_for_day else _head_start(connection, calls[str(pk)][0], share)
+            limit_rate = throughput(connection, attachment_share=share)
+            rate = effective_rate(limit_rate, measured.get(pk))
+            binds = not waiting_for_day and rate == limit_rate  # the limit's head start only when the limit binds
+            head = _head_start(connection, calls[str(pk)][0], share) if binds else 0.0
             eta = _finish(
                 total,
-                throughput(connection, attachment_share=share),
+                rate,
                 now=now,
                 start=start if not day_spent else max(start, next_day_start()),
                 per_day=documents_per_day(connection, attachment_share=share),

@@ -11,8 +11,11 @@ from django.utils import timezone
 from integrations.models import Connection
 from integrations.providers import registry
 from integrations.providers.base import DayLimitReached, OwnLimitReached, RateLimited
-from integrations.ratelimit import budget, next_day_start
+from integrations.ratelimit import budget, in_flight, next_day_start
 from publishing.models import PublishJob, PublishJobStatus
+
+# Documents a batch should carry, room permitting, while another batch of the connection is in flight.
+ENOUGH_FOR_A_BATCH = 10
 
 
 def batch_calls(provider, jobs: list[PublishJob], connection_id) -> int:
@@ -56,6 +59,10 @@ def batch_fit(connection: Connection, batch: list[PublishJob]) -> tuple[int, Rat
         if requests_room is not None and n > 1 and provider.requests_for(n) > requests_room:
             break
         fits = n
+    if fits and fits < min(len(batch), ENOUGH_FOR_A_BATCH) and in_flight(connection.pk):
+        # Another batch of the connection is using the limit meanwhile: wait for room for a batch worth a request
+        # rather than spend a create request on a document or two (the limit would carry fewer documents).
+        fits = 0
     if fits:
         return fits, None
     if left.day_left is not None and left.day_left < batch_calls(provider, batch[:1], connection.pk):

@@ -17,6 +17,7 @@ from integrations.models import LIVE_STATUSES, Connection
 from integrations.providers import registry
 from integrations.providers.base import AuthKind
 from publishing.coding import coding_context, item_problems
+from publishing.fields import CODING_ENTRY
 from publishing.models import IN_FLIGHT_STATES, Item, ItemHistory, ItemState, PublishJob, PublishJobStatus
 
 log = logging.getLogger(__name__)
@@ -225,6 +226,29 @@ def _next_jobs(business_id, connection_id, exclude: set) -> tuple[list[PublishJo
     if later is None:
         return [], 0.0
     return [later], (later.not_before - now).total_seconds()
+
+
+def next_fresh_jobs(job_ids: list, now) -> list[PublishJob]:
+    """The message's jobs are being claimed, or were, by another message of their connection (with
+    ``PUBLISH_STREAMS_PER_CONNECTION`` above one, two continuations may pick the same next batch): this one takes
+    the connection's next due new jobs instead, skipping those a claim under way has locked, so that parallel
+    messages publish disjoint batches. Unfinished batches are left to their own messages (they go whole)."""
+    first = (
+        PublishJob.objects.unscoped()
+        .filter(pk__in=job_ids, status__in=(PublishJobStatus.PENDING, PublishJobStatus.CLAIMED))
+        .values("business_id", "connection_id")
+        .first()
+    )
+    if first is None:
+        return []  # done or cancelled: nothing of the connection is in question
+    return list(
+        PublishJob.objects.for_business(first["business_id"])
+        .select_for_update(skip_locked=True, of=("self",))
+        .select_related("item__supplier", "item__customer", *(f"item__{name}" for name in CODING_ENTRY.values()))
+        .filter(connection_id=first["connection_id"], status=PublishJobStatus.PENDING, batch_key="")
+        .filter(Q(not_before__isnull=True) | Q(not_before__lte=now))
+        .order_by(*CLAIM_ORDER)[: settings.PUBLISH_BATCH_MAX]
+    )
 
 
 def _drain_next(business_id, connection_id, in_flight: set) -> None:

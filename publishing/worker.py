@@ -20,6 +20,7 @@ import logging
 import random
 import time
 import uuid
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -42,7 +43,7 @@ from integrations.providers.base import (
     ValidationError,
 )
 from integrations.providers.http_client import Outcome
-from integrations.ratelimit import provider_slot
+from integrations.ratelimit import minute_seconds, provider_slot
 from publishing.attaching import attachment_status_published, attachments_send
 from publishing.documents import document_for, maybe_sent
 from publishing.fields import CODING_ENTRY
@@ -56,7 +57,7 @@ from publishing.models import (
     PublishJob,
     PublishJobStatus,
 )
-from publishing.pipeline import batch_size
+from publishing.pipeline import batch_size, next_fresh_jobs
 
 log = logging.getLogger(__name__)
 
@@ -108,6 +109,8 @@ def _claim(job_ids: list) -> tuple[list[PublishJob], list[Retry]]:
             if j.status == PublishJobStatus.PENDING
             or (j.status == PublishJobStatus.CLAIMED and not (j.lease_expires_at or now) > now)
         ]
+        if not rows:
+            rows = next_fresh_jobs(job_ids, now)
         waiting = [j for j in rows if j.not_before and j.not_before > now]
         if waiting:
             delay = max(j.not_before for j in waiting) - now
@@ -137,7 +140,7 @@ def _claim(job_ids: list) -> tuple[list[PublishJob], list[Retry]]:
                 jobs_wait_for_day(connection, wait.resumes_at, now=now)
             else:
                 waiting_ids = _ids(batch) + _ids(leftover)
-                retries.append(Retry(wait.retry_after or 1.0, "limit", batch[0].queue, waiting_ids))
+                retries.append(Retry(_limit_wait(wait), "limit", batch[0].queue, waiting_ids))
             for _, jobs in ordered[1:]:
                 retries.append(Retry(0.0, "another batch", jobs[0].queue, _ids(jobs)))
             return [], retries
@@ -168,6 +171,24 @@ def _claim(job_ids: list) -> tuple[list[PublishJob], list[Retry]]:
     return batch, retries
 
 
+class BatchNotSent(OwnLimitReached):
+    """The connection's limits had no room for the batch when its slot was asked (another message of the connection
+    took it since the claim measured the room): nothing was sent now, and the batch looks again shortly rather than
+    waiting until the window has room for all of it. It stays one batch: it may be a replay of a request sent
+    before (a lost answer), which must go again as it was, under its key."""
+
+
+# A batch refused its slot is fitted again this soon (or when the limiter says, if sooner).
+NOT_SENT_WAIT_SECONDS = 1.0
+
+
+def _limit_wait(wait: RateLimited) -> float:
+    """How long a batch waits for room in the connection's minute: until the oldest call leaves the window, but
+    never more than a twentieth of a minute, since another message's batch ending gives back what it reserved and
+    did not spend (the window has room sooner than its oldest call says)."""
+    return max(0.05, min(wait.retry_after or 1.0, minute_seconds() / 20))
+
+
 def _call_provider(batch: list[PublishJob], keeper: LeaseKeeper | None = None) -> list[Outcome]:
     """One outcome per job. The connection and the items as the claim read them, a moment ago: the connection
     may have been disconnected or have expired since the jobs were queued (an in-flight item cannot be edited).
@@ -182,17 +203,26 @@ def _call_provider(batch: list[PublishJob], keeper: LeaseKeeper | None = None) -
     try:
         documents = [document_for(job.item, job) for job in batch]
         # Every call the batch makes is counted (metered): look-ups and attachment uploads too.
-        with provider_slot(
-            connection_id=connection.pk,
-            per_minute=provider.rate_limit_per_minute,
-            concurrent=provider.max_concurrent,
-            slot_seconds=settings.PUBLISH_LEASE_SECONDS,
-            calls=batch_calls(provider, batch, connection.pk),
-            day_limit=provider.day_limit,
-            metered=True,
-            batch_limit=provider.batch_rate_limit_per_minute if batched else 0,
-            batch_calls=provider.requests_for(len(batch)) if batched else 0,
-        ) as slot:
+        with ExitStack() as held:
+            try:
+                slot = held.enter_context(
+                    provider_slot(
+                        connection_id=connection.pk,
+                        per_minute=provider.rate_limit_per_minute,
+                        concurrent=provider.max_concurrent,
+                        slot_seconds=settings.PUBLISH_LEASE_SECONDS,
+                        calls=batch_calls(provider, batch, connection.pk),
+                        day_limit=provider.day_limit,
+                        metered=True,
+                        batch_limit=provider.batch_rate_limit_per_minute if batched else 0,
+                        batch_calls=provider.requests_for(len(batch)) if batched else 0,
+                    )
+                )
+            except DayLimitReached:
+                raise
+            except OwnLimitReached as refused:
+                wait = min(refused.retry_after or 1.0, NOT_SENT_WAIT_SECONDS)
+                return [BatchNotSent(refused.message, wait)] * len(batch)  # the outcome of each job: not sent
             if keeper is not None:
                 keeper.also(slot.renew)
             return provider.client(connection).publish_many(documents)
@@ -253,7 +283,16 @@ def outcome_kind(error: Exception) -> str:
     return next((kind for cls, kind in OUTCOME_KINDS.items() if isinstance(error, cls)), "transient")
 
 
-JOB_FIELDS = ["status", "attempts", "not_before", "lease_expires_at", "last_error", "last_error_kind", "finished_at"]
+JOB_FIELDS = [
+    "status",
+    "attempts",
+    "not_before",
+    "lease_expires_at",
+    "last_error",
+    "last_error_kind",
+    "finished_at",
+    "batch_key",
+]
 ITEM_FIELDS = [
     "state",
     "external_id",

@@ -64,6 +64,20 @@ def test_the_day_window_refuses_with_when_it_renews():
     assert budget(connection_id=connection_id, per_minute=60, day_limit=3).day_left == 0
 
 
+def test_a_reserved_call_that_left_the_minute_is_not_counted_twice_in_the_day(settings):
+    """A batch whose calls leave later than a (scaled) minute after its reservation: each call takes a new place in
+    the minute, but the day still holds its reservation, so a day reserved to the last call is not refused."""
+    settings.RATE_LIMIT_TIME_SCALE = 0.0005  # a 0.03 s "minute" (0.18 s with our margin), a 43 s "day"
+    connection_id = uuid.uuid4()
+    if ratelimit.day_seconds() - time.time() % ratelimit.day_seconds() < 2:
+        time.sleep(2)  # not across a day's end
+    with provider_slot(connection_id=connection_id, per_minute=60, concurrent=0, calls=3, day_limit=3, metered=True):
+        time.sleep(0.3)  # the reservation has left the minute window
+        for _ in range(3):
+            call_spend()
+    assert used([connection_id])[str(connection_id)][1] == 3
+
+
 def test_the_providers_own_count_of_the_day_is_believed_when_higher():
     connection_id = uuid.uuid4()
     ratelimit.day_remaining_note(connection_id, day_limit=5000, remaining=4990)

@@ -123,10 +123,11 @@ def test_xero_batch_refusals_land_on_their_own_items(client, world, wire, messag
 
 
 def test_a_batch_sent_again_after_a_crash_replays_under_its_key(
-    client, world, wire, messages, django_capture_on_commit_callbacks, monkeypatch
+    client, world, wire, messages, django_capture_on_commit_callbacks, monkeypatch, settings
 ):
     """kill -9 after Xero answered and before the outcome was recorded: the sweeper sends the same batch again,
     under the same Idempotency-Key, and Xero's replay gives the same invoices: none twice."""
+    settings.PUBLISH_STREAMS_PER_CONNECTION = 1  # one message in flight: the order below (test_streams: several)
     oauth_connect(client, world.a, world.users["business_admin"], "xero")
     items = [ready_item(world, n=n) for n in range(5)]
     publish(world, items, messages, django_capture_on_commit_callbacks)
@@ -195,10 +196,11 @@ def test_a_failing_batch_is_retried_whole(client, world, wire, messages, django_
 
 
 def test_quickbooks_online_publishes_thirty_together_in_batch_requests_of_ten(
-    client, world, wire, messages, django_capture_on_commit_callbacks
+    client, world, wire, messages, django_capture_on_commit_callbacks, settings
 ):
     """A worker takes 30 jobs of a company at once and sends them as batch requests of 10 operations (Intuit's
     limit), each under its own requestid; our limiter counts every one of them against the 40 a minute."""
+    settings.PUBLISH_STREAMS_PER_CONNECTION = 1  # one message in flight: the order below (test_streams: several)
     from integrations.ratelimit import _redis
 
     oauth_connect(client, world.a, world.users["business_admin"], "quickbooks_online")

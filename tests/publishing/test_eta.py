@@ -12,10 +12,11 @@ from publishing.eta import (
     documents_per_window,
     item_etas,
     limit_use,
+    recent_rate,
     throughput,
 )
 from publishing.limits import jobs_wait_for_day
-from publishing.models import PublishJob
+from publishing.models import PublishJob, PublishJobStatus
 from publishing.pipeline import items_publish
 from tests.publishing.test_pipeline_outbox import _ready_cost
 
@@ -104,3 +105,39 @@ def test_what_the_minute_has_room_for_is_due_now(world, connect, sent):
     items = _queue(world, 3)
     etas = item_etas(world.a.pk, [i.pk for i in items])
     assert all(eta - timezone.now() < timedelta(seconds=1) for eta in etas.values()), "an empty window waits"
+
+
+def test_the_measured_rate_counts_the_jobs_after_the_first_batch():
+    now = timezone.now()
+    # 20 jobs finished in two batches ten seconds apart: the second batch's ten took those ten seconds.
+    assert recent_rate(finished=20, batches=2, first=now - timedelta(seconds=10), last=now) == pytest.approx(1.0)
+    assert recent_rate(finished=9, batches=3, first=now - timedelta(seconds=10), last=now) is None, "too few"
+    assert recent_rate(finished=50, batches=1, first=now, last=now) is None, "one batch says nothing of a rate"
+
+
+def _finished(world, items, seconds_ago: float) -> None:
+    PublishJob.objects.for_business(world.a).filter(item__in=items).update(
+        status=PublishJobStatus.SUCCEEDED, finished_at=timezone.now() - timedelta(seconds=seconds_ago)
+    )
+
+
+def test_a_connection_slower_than_its_limits_is_forecast_at_its_measured_rate(world, connect, sent):
+    xero = connect(world.a, "xero")
+    items = _queue(world, 30)
+    _finished(world, items[:10], 20)
+    _finished(world, items[10:20], 10)  # one document a second lately; its limits would allow about 25
+    now = timezone.now()
+    forecast = connection_forecasts([xero.pk])[xero.pk]
+    assert forecast.eta - now == pytest.approx(timedelta(seconds=10), abs=timedelta(seconds=1))
+    etas = item_etas(world.a.pk, [i.pk for i in items[20:]])
+    assert etas[str(items[-1].pk)] - now == pytest.approx(timedelta(seconds=10), abs=timedelta(seconds=1))
+
+
+def test_a_connection_faster_than_its_limits_is_forecast_at_its_limits(world, connect, sent):
+    xero = connect(world.a, "xero")
+    items = _queue(world, 60)
+    before = connection_forecasts([xero.pk])[xero.pk].eta - timezone.now()
+    _finished(world, items[:20], 2)
+    _finished(world, items[20:40], 1)  # twenty a second: more than the limits allow, which stay the bound
+    forecast = connection_forecasts([xero.pk])[xero.pk]
+    assert forecast.eta - timezone.now() == pytest.approx(before * 20 / 60, abs=timedelta(seconds=1))

@@ -117,11 +117,6 @@ def test_when_the_days_calls_are_spent_items_wait_saying_so(rig, client):
     assert counters.refused_total("xero") == 0, "the sandbox answered 429"
 
 
-@pytest.mark.xfail(
-    reason="Open (issue 14): in one run at time scale 0.0005 (a 43-second day) the waiting jobs were marked waiting "
-    "again about a second into each new day and never published; not yet understood.",
-    strict=False,
-)
 def test_after_the_day_renews_the_waiting_items_are_published_once(rig, client):
     business, xero, items = _day_spent(rig, client, "Daily renewal")
     rig.wait_published(items, timeout=180)
