@@ -10,9 +10,11 @@ worker died is handed back by the sweeper.
 from __future__ import annotations
 
 import logging
+import threading
 from dataclasses import replace
 from datetime import timedelta
 
+from django import db
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
@@ -80,6 +82,36 @@ def attachments_send(*, business_id, item_ids, first_tries=()) -> float | None:
     return again
 
 
+class _StillSending:
+    """While uploads run, their items' ``attachment_status_at`` is kept fresh (every third of a lease), so the sweeper
+    never takes a slow upload for a lost one and sends the file a second time beside it."""
+
+    def __init__(self, items: list[Item]):
+        self.business_id = items[0].business_id if items else None
+        self.item_ids = [item.pk for item in items]
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="attachment-lease", daemon=True)
+
+    def __enter__(self) -> _StillSending:
+        if self.item_ids:
+            self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join(timeout=30)
+
+    def _run(self) -> None:
+        try:
+            while not self._stop.wait(settings.PUBLISH_LEASE_SECONDS / 3):
+                Item.objects.for_business(self.business_id).filter(
+                    pk__in=self.item_ids, attachment_status=AttachmentStatus.SENDING
+                ).update(attachment_status_at=timezone.now())
+        finally:
+            db.connections.close_all()  # this thread's own database connection
+
+
 def _send(connection: Connection | None, items: list[Item], document_for, first_tries: set[str]) -> list:
     if connection is None or connection.status != ConnectionStatus.ACTIVE:
         name = connection.name if connection is not None else "The integration"
@@ -88,14 +120,17 @@ def _send(connection: Connection | None, items: list[Item], document_for, first_
     client = provider.client(connection)
     outcomes: list = []
     try:
-        with provider_slot(
-            connection_id=connection.pk,
-            per_minute=provider.rate_limit_per_minute,
-            concurrent=provider.max_concurrent,
-            slot_seconds=settings.PUBLISH_LEASE_SECONDS,
-            calls=len(items) * max(1, provider.calls_per_attachment),
-            day_limit=provider.day_limit,
-            metered=True,  # every upload counted; a look-up first, a refused token refresh or look-up too
+        with (
+            _StillSending(items),
+            provider_slot(
+                connection_id=connection.pk,
+                per_minute=provider.rate_limit_per_minute,
+                concurrent=provider.max_concurrent,
+                slot_seconds=settings.PUBLISH_LEASE_SECONDS,
+                calls=len(items) * max(1, provider.calls_per_attachment),
+                day_limit=provider.day_limit,
+                metered=True,  # every upload counted; a look-up first, a refused token refresh or look-up too
+            ),
         ):
             for item in items:
                 job = PublishJob(item=item, connection=connection, idempotency_key=f"{item.pk.hex}-attachment")

@@ -4,6 +4,7 @@ the provider refused, not one never published, not one of another connection); t
 
 import pytest
 
+from integrations.lists.models import ListEntry, ListKind
 from integrations.models import ConnectionStatus, PublishingDefaults
 from integrations.sandbox.services import set_fault
 from integrations.services import publishing_defaults_set
@@ -46,7 +47,12 @@ def test_reconnecting_keeps_every_choice_and_queues_again_only_what_failed_for_a
     ruled = seed_items(business, 6, provider="xero", supplier="Xero Supplies")  # the rule: Xero
     defaulted = seed_items(business, 5, provider="bill_com")  # the default: Bill.com
     chosen = item_set_integration(business=business, actor=admin, item_id=defaulted.pop().pk, connection_id=xero.id)
-    [refused] = seed_items(business, 1, provider="xero", supplier="Xero Supplies", tax_rate="17.5% (old VAT)")
+    [refused] = seed_items(business, 1, provider="xero", supplier="Xero Supplies")
+    # Coded with an account Xero archived after our lists were synced (our copy still says active): ready here,
+    # refused by Xero.
+    archived = ListEntry.objects.for_business(business).get(connection=xero, kind=ListKind.ACCOUNTS, code="495")
+    ListEntry.objects.for_business(business).filter(pk=archived.pk).update(active=True)
+    Item.objects.for_business(business).filter(pk=refused.pk).update(category="495", category_entry=archived)
     [idle] = seed_items(business, 1, provider="xero", supplier="Xero Supplies")  # never published
     sources = dict(Item.objects.for_business(business).values_list("pk", "integration_source"))
     assert {sources[i.pk] for i in ruled} == {"supplier_rule"} and sources[chosen.pk] == "manual"
@@ -72,7 +78,7 @@ def test_reconnecting_keeps_every_choice_and_queues_again_only_what_failed_for_a
         )
     }
     assert {rows[pk] for pk in failed_auth} == {(ItemState.READY, "auth", RECONNECT_MESSAGE)}
-    assert rows[refused.pk][:2] == (ItemState.READY, "validation") and "17.5% (old VAT)" in rows[refused.pk][2]
+    assert rows[refused.pk][:2] == (ItemState.READY, "validation") and "495" in rows[refused.pk][2]
     assert rows[idle.pk] == (ItemState.READY, "", None)
     assert {rows[i.pk][0] for i in defaulted} == {ItemState.PUBLISHED}, "Bill.com's items were held up"
     before = snapshot(business)
