@@ -5,12 +5,14 @@ items are coded as Xero would take them."""
 
 from __future__ import annotations
 
+import contextlib
 from decimal import Decimal
 
 from django.utils import timezone
 
 from integrations.lists.models import ConnectionLists, ListEntry, ListKind, ListSyncStatus
 from integrations.lists.sync import list_counts
+from integrations.providers.document import Coding
 
 A, T, P, S = ListKind.ACCOUNTS, ListKind.TAX_RATES, ListKind.PAYMENT_ACCOUNTS, ListKind.PRODUCTS
 
@@ -85,3 +87,30 @@ def seed_lists(connection, rows=STANDARD) -> None:
 def entry(connection, kind: ListKind, code_or_name: str) -> ListEntry:
     rows = ListEntry.objects.for_business(connection.business_id).filter(connection=connection, kind=kind)
     return rows.filter(code=code_or_name).first() or rows.get(name=code_or_name)
+
+
+def sync(connection, *, full: bool = True) -> None:
+    """The list sync's engine, step after step against the sandbox, until the run ends (no rate-limit slot)."""
+    from integrations.lists.sync import lists_sync_begin, lists_sync_step
+    from integrations.providers import registry
+
+    provider = registry.get(connection.provider)
+    lists_sync_begin(connection=connection, full=full)
+    for _ in range(200):
+        step = lists_sync_step(
+            connection=connection, source=provider.list_source(connection), slot=contextlib.nullcontext
+        )
+        if step.again is None:
+            return
+    raise AssertionError("the list sync did not end")
+
+
+def entries(connection, kind: str):
+    return ListEntry.objects.for_business(connection.business_id).filter(connection=connection, kind=kind)
+
+
+def coding(connection, kind: str, name: str) -> Coding:
+    """The entry of a synced list whose name (or code) is ``name``, as the worker hands it to the client."""
+    rows = entries(connection, kind)
+    row = rows.filter(name=name).first() or rows.get(code=name)
+    return Coding(external_id=row.external_id, code=row.code, name=row.name, extra=row.extra)

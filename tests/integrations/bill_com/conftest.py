@@ -2,7 +2,6 @@
 sandbox organisation (Sandbox Trading Co), its lists synced through the list sync's engine, documents coded from
 those lists, and the requests the sandbox saw."""
 
-import contextlib
 import uuid
 from datetime import date
 from decimal import Decimal
@@ -10,37 +9,12 @@ from urllib.parse import unquote_plus
 
 import pytest
 
-from integrations.lists.models import ListEntry
-from integrations.lists.sync import lists_sync_begin, lists_sync_step
 from integrations.models import Connection
 from integrations.providers import registry
-from integrations.providers.document import Coding, PublishDocument
+from integrations.providers.document import PublishDocument
 from integrations.sandbox.organisations import organisation_get
 from tests.conftest import bill_com_connect
-
-
-def sync(connection: Connection, *, full: bool = True) -> None:
-    """The list sync's engine, step after step, until the run ends."""
-    provider = registry.get("bill_com")
-    lists_sync_begin(connection=connection, full=full)
-    for _ in range(200):
-        step = lists_sync_step(
-            connection=connection, source=provider.list_source(connection), slot=contextlib.nullcontext
-        )
-        if step.again is None:
-            return
-    raise AssertionError("the list sync did not end")
-
-
-def entries(connection: Connection, kind: str):
-    return ListEntry.objects.for_business(connection.business_id).filter(connection=connection, kind=kind)
-
-
-def coding(connection: Connection, kind: str, name: str) -> Coding:
-    """The entry of a synced list whose name (or code) is ``name``, as the worker hands it to the client."""
-    rows = entries(connection, kind)
-    row = rows.filter(name=name).first() or rows.get(code=name)
-    return Coding(external_id=row.external_id, code=row.code, name=row.name, extra=row.extra)
+from tests.lists import coding, entries, sync  # noqa: F401 (the suite imports them from here)
 
 
 def document(**fields) -> PublishDocument:

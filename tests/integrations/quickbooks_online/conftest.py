@@ -2,7 +2,6 @@
 the US company (Sandbox Trading Co, USD) or the UK one (Sandbox Trading Ltd, GBP, VAT), its lists synced through
 the list sync's engine, and documents coded from those lists."""
 
-import contextlib
 import uuid
 from datetime import date
 from decimal import Decimal
@@ -10,12 +9,11 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import pytest
 
-from integrations.lists.models import ListEntry
-from integrations.lists.sync import lists_sync_begin, lists_sync_step
 from integrations.models import Connection
 from integrations.providers import registry
-from integrations.providers.document import Coding, PublishDocument
+from integrations.providers.document import PublishDocument
 from integrations.sandbox.organisations import organisations_for
+from tests.lists import coding, entries, sync  # noqa: F401 (the suite imports them from here)
 
 US, UK = 0, 2  # positions of the sandbox's companies
 
@@ -38,30 +36,6 @@ def connect_company(client, business, user, position: int) -> Connection:
     landed = client.get(f"{location.path}?{location.query}")
     assert landed.status_code == 302, landed.content
     return Connection.objects.for_business(business).get(provider="quickbooks_online", status="active")
-
-
-def sync(connection: Connection, *, full: bool = True) -> None:
-    """The list sync's engine, step after step, until the run ends."""
-    provider = registry.get("quickbooks_online")
-    lists_sync_begin(connection=connection, full=full)
-    for _ in range(200):
-        step = lists_sync_step(
-            connection=connection, source=provider.list_source(connection), slot=contextlib.nullcontext
-        )
-        if step.again is None:
-            return
-    raise AssertionError("the list sync did not end")
-
-
-def entries(connection: Connection, kind: str):
-    return ListEntry.objects.for_business(connection.business_id).filter(connection=connection, kind=kind)
-
-
-def coding(connection: Connection, kind: str, name: str) -> Coding:
-    """The entry of a synced list whose name (or code) is ``name``, as the worker hands it to the client."""
-    rows = entries(connection, kind)
-    row = rows.filter(name=name).first() or rows.get(code=name)
-    return Coding(external_id=row.external_id, code=row.code, name=row.name, extra=row.extra)
 
 
 def document(**fields) -> PublishDocument:
