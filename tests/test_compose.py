@@ -34,3 +34,10 @@ def test_every_queue_the_code_sends_to_is_consumed():
     sent = {"default", "publish_interactive", "publish_bulk", "lists"}
     assert sent <= consumed, f"not consumed: {sent - consumed}"
     assert "beat" in (_services()["beat"]["command"])
+
+
+def test_every_worker_and_beat_is_started_again_when_it_exits():
+    """A worker may exit on a lost broker connection (README, "Running at scale"); its container must come back."""
+    services = _services()
+    for name in ("worker-interactive", "worker-bulk", "worker-lists", "beat"):
+        assert services[name].get("restart") in {"always", "unless-stopped"}, f"{name} stays down once it exits"

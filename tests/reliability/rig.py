@@ -111,8 +111,8 @@ class Rig:
             self.stack = Stack(env=self.env(), tmp=self.tmp)
         return self.stack
 
-    def worker(self) -> Process:
-        return self.processes().worker()
+    def worker(self, *, supervised: bool = False) -> Process:
+        return self.processes().worker(supervised=supervised)
 
     def beat(self) -> Process:
         return self.processes().beat()

@@ -113,13 +113,18 @@ class Stack:
         self.processes.append(process)
         return process
 
-    def worker(self, *, concurrency: int = 4) -> Process:
-        """A Celery worker exactly as production runs one, on every queue."""
+    def worker(self, *, concurrency: int = 4, supervised: bool = False) -> Process:
+        """A Celery worker exactly as production runs one, on every queue. ``supervised``: under a supervisor that
+        starts it again whenever it exits, as production's (docker compose ``restart: unless-stopped``) does; a
+        ``kill`` still ends both, since they share a process group."""
         self._count += 1
         name = f"rel{self._count}"
         command = [sys.executable, "-m", "celery", "-A", "dext_connections", "worker", "-Q", QUEUES]
         command += ["--concurrency", str(concurrency), "--prefetch-multiplier", "1", "--loglevel", "INFO"]
         command += ["--without-gossip", "--without-mingle", "--without-heartbeat", "-n", f"{name}@%h"]
+        if supervised:
+            loop = 'while :; do "$@"; echo "supervisor: the worker exited with $?; starting it again"; sleep 1; done'
+            command = ["sh", "-c", loop, "supervisor", *command]
         process = self._start(name, command)
         self._wait_ready(process)
         return process
