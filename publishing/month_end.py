@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from urllib.parse import urlencode
 
+from django.conf import settings
+from django.db import transaction
 from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils import timezone
@@ -211,12 +213,16 @@ class ClientPublished:
     business: Business
     queued: int = 0
     refused: int = 0
+    in_background: bool = False  # handed to a worker: ``queued`` counts the ready items it queues, ``refused`` 0
 
 
-def month_end_publish(*, user: User, business_ids: list | None = None) -> list[ClientPublished]:
+def month_end_publish(
+    *, user: User, business_ids: list | None = None, in_request: bool = True
+) -> list[ClientPublished]:
     """Queue every ready item (not refused last time) of the named clients, or of every client ``user`` reaches
     through a practice, on the bulk queue. A client the user does not reach is 404 ``not_found``; one where their
-    role may not publish is 403 ``not_allowed`` (nothing is queued for anyone then)."""
+    role may not publish is 403 ``not_allowed`` (nothing is queued for anyone then). In a request, more than
+    ``MONTH_END_INLINE_MAX`` ready items in all are queued by a task per client (``in_background``)."""
     _require_practice_user(user)
     reached = practice_clients_reached(user=user).order_by(*CLIENT_ORDER)
     if business_ids is not None:
@@ -237,20 +243,42 @@ def month_end_publish(*, user: User, business_ids: list | None = None) -> list[C
         clients = list(reached)
         publishers = _publishers(user, clients)
         clients = [b for b in clients if b.pk in publishers]
+    ready = dict(
+        Item.objects.unscoped()  # the ids are of the clients the user reaches (checked above)
+        .filter(business_id__in=[b.pk for b in clients], **_READY)
+        .values("business_id")
+        .annotate(n=Count("id"))
+        .values_list("business_id", "n")
+    )
+    if not in_request or sum(ready.values()) <= settings.MONTH_END_INLINE_MAX:
+        return [_publish_ready(user, business) for business in clients]
+    # Too many for one request (hundreds of clients, thousands of items): a task per client queues them, and the
+    # answer says how many it hands over. Each task checks the user's access again when it runs.
+    from publishing.tasks import month_end_publish_client
+
     answer = []
     for business in clients:
-        done = ClientPublished(business=business)
-        ids = list(
-            Item.objects.for_business(business)
-            .filter(state=ItemState.READY, last_publish_error__isnull=True, kind__in=PUBLISHABLE_KINDS)
-            .order_by("created_at", "id")
-            .values_list("id", flat=True)
-        )
-        for start in range(0, len(ids), PUBLISH_CHUNK):
-            result = items_publish(
-                business=business, item_ids=ids[start : start + PUBLISH_CHUNK], actor=user, queue="publish_bulk"
+        count = ready.get(business.pk, 0)
+        if count:
+            transaction.on_commit(
+                lambda business=business: month_end_publish_client.delay(str(user.pk), str(business.pk))
             )
-            done.queued += result.updated
-            done.refused += len(result.errors)
-        answer.append(done)
+        answer.append(ClientPublished(business=business, queued=count, in_background=bool(count)))
     return answer
+
+
+_READY = {"state": ItemState.READY, "last_publish_error__isnull": True, "kind__in": PUBLISHABLE_KINDS}
+
+
+def _publish_ready(user: User, business: Business) -> ClientPublished:
+    done = ClientPublished(business=business)
+    ids = list(
+        Item.objects.for_business(business).filter(**_READY).order_by("created_at", "id").values_list("id", flat=True)
+    )
+    for start in range(0, len(ids), PUBLISH_CHUNK):
+        result = items_publish(
+            business=business, item_ids=ids[start : start + PUBLISH_CHUNK], actor=user, queue="publish_bulk"
+        )
+        done.queued += result.updated
+        done.refused += len(result.errors)
+    return done

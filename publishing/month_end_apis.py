@@ -98,6 +98,9 @@ class MonthEndPublishApi(APIView):
                             "business": BusinessRefOutput(),
                             "queued": serializers.IntegerField(),
                             "refused": serializers.IntegerField(),
+                            "in_background": serializers.BooleanField(
+                                help_text="Handed to a worker (many items): queued counts what it queues"
+                            ),
                         },
                         many=True,
                     ),
@@ -112,7 +115,12 @@ class MonthEndPublishApi(APIView):
         serializer.is_valid(raise_exception=True)
         done = month_end_publish(user=request.user, business_ids=serializer.validated_data.get("businesses"))
         clients = [
-            {"business": {"id": str(d.business.pk), "name": d.business.name}, "queued": d.queued, "refused": d.refused}
+            {
+                "business": {"id": str(d.business.pk), "name": d.business.name},
+                "queued": d.queued,
+                "refused": d.refused,
+                "in_background": d.in_background,
+            }
             for d in done
         ]
         return Response({"queued": sum(d.queued for d in done), "clients": clients}, status=status.HTTP_202_ACCEPTED)

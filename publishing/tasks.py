@@ -38,3 +38,23 @@ def send_attachments(business_id: str, item_ids: list[str]) -> None:
     again = attachments_send(business_id=business_id, item_ids=item_ids)
     if again is not None:
         send_attachments.apply_async(args=[business_id, item_ids], countdown=max(0.0, again))
+
+
+@shared_task(name="publishing.month_end_publish_client", acks_late=True, ignore_result=True)
+def month_end_publish_client(user_id: str, business_id: str) -> None:
+    """ "Publish all ready items" of one client, for a practice user, handed over by a request with too many to queue
+    at once. Access is checked again: a user who lost it meanwhile queues nothing. Running twice queues nothing
+    twice (a queued item is no longer ready)."""
+    import logging
+
+    from accounts.models import User
+    from dext_connections.errors import NotAllowed, NotFound
+    from publishing.month_end import month_end_publish
+
+    user = User.objects.filter(pk=user_id, is_active=True).first()
+    if user is None:
+        return
+    try:
+        month_end_publish(user=user, business_ids=[business_id], in_request=False)
+    except (NotFound, NotAllowed) as refused:
+        logging.getLogger(__name__).warning("month-end publish refused", extra={"reason": str(refused)})

@@ -64,7 +64,10 @@ class MonthEndPublishView(LoginRequiredMixin, View):
         queued = sum(d.queued for d in done)
         refused = sum(d.refused for d in done)
         who = done[0].business.name if business and done else f"{len(done)} clients"
-        words = f"{queued} ready item{'s' if queued != 1 else ''} of {who} queued for publishing."
+        if any(d.in_background for d in done):
+            words = f"{queued} ready item{'s' if queued != 1 else ''} of {who} are being queued for publishing."
+        else:
+            words = f"{queued} ready item{'s' if queued != 1 else ''} of {who} queued for publishing."
         if refused:
             words += f" {refused} could not be queued; open them to see why."
         messages.success(request, words)

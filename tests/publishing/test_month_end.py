@@ -178,6 +178,44 @@ def test_publish_for_every_reached_client_at_once(clients, api_as):
     assert not PublishJob.objects.for_business(clients.b).exists(), "another tenant's items were published"
 
 
+def test_many_ready_items_are_queued_by_a_task_per_client_not_in_the_request(
+    clients, api_as, settings, django_capture_on_commit_callbacks, monkeypatch
+):
+    """More ready items than MONTH_END_INLINE_MAX in all: the request answers at once with what it hands over, and a
+    task per client queues them (checking the user's access again)."""
+    settings.MONTH_END_INLINE_MAX = 3
+    sent = []
+    monkeypatch.setattr("publishing.tasks.month_end_publish_client.delay", lambda *ids: sent.append(ids))
+    user = clients.users["practice_practice_admin"]
+    with django_capture_on_commit_callbacks(execute=True):
+        response = api_as(user).post(PUBLISH_API, {}, format="json")
+    assert response.status_code == 202, response.content
+    assert response.json()["queued"] == 4
+    assert {c["business"]["name"]: (c["queued"], c["in_background"]) for c in response.json()["clients"]} == {
+        "Alpha Ltd": (2, True),
+        "Charlie Ltd": (2, True),
+    }
+    assert not PublishJob.objects.unscoped().filter(business_id__in=[clients.a.pk, clients.client_c.pk]).exists()
+    assert sorted(sent) == sorted([(str(user.pk), str(clients.a.pk)), (str(user.pk), str(clients.client_c.pk))])
+
+    from publishing.tasks import month_end_publish_client
+
+    for user_id, business_id in sent:
+        month_end_publish_client(user_id, business_id)
+        month_end_publish_client(user_id, business_id)  # a task run twice queues nothing twice
+    assert PublishJob.objects.for_business(clients.a).count() == 2
+    assert PublishJob.objects.for_business(clients.client_c).count() == 2
+    assert not PublishJob.objects.for_business(clients.b).exists()
+
+
+def test_a_month_end_task_of_a_user_who_lost_the_client_queues_nothing(clients):
+    from publishing.tasks import month_end_publish_client
+
+    month_end_publish_client(str(clients.users["practice_standard"].pk), str(clients.client_c.pk))  # not assigned
+    month_end_publish_client(str(clients.users["practice_practice_admin"].pk), str(clients.b.pk))  # another tenant
+    assert not PublishJob.objects.unscoped().filter(business_id__in=[clients.client_c.pk, clients.b.pk]).exists()
+
+
 def test_standard_practice_user_publishing_all_publishes_only_assigned_clients(clients, api_as):
     response = api_as(clients.users["practice_standard"]).post(PUBLISH_API, {}, format="json")
     assert [c["business"]["name"] for c in response.json()["clients"]] == ["Alpha Ltd"]
@@ -250,6 +288,16 @@ def test_page_publish_of_an_unreached_client_is_404(clients, client):
     client.force_login(clients.users["practice_standard"])
     assert client.post(reverse("month_end_publish"), {"business": str(clients.client_c.id)}).status_code == 404
     assert not PublishJob.objects.for_business(clients.client_c).exists()
+
+
+def test_page_publish_for_every_client_says_the_items_are_being_queued_when_a_task_does_it(
+    clients, client, settings, monkeypatch
+):
+    settings.MONTH_END_INLINE_MAX = 3
+    monkeypatch.setattr("publishing.tasks.month_end_publish_client.delay", lambda *ids: None)
+    client.force_login(clients.users["practice_practice_admin"])
+    page = client.post(reverse("month_end_publish"), follow=True)
+    assert "4 ready items of 2 clients are being queued for publishing." in page.content.decode()
 
 
 def test_openapi_describes_the_month_end_and_the_items_eta(client):
