@@ -302,6 +302,11 @@ RATE_LIMIT_TIME_SCALE = env.float("RATE_LIMIT_TIME_SCALE", default=1.0)
 # behind this many batches of each other client. Parallel messages take disjoint batches: one whose jobs another
 # is claiming takes the connection's next due ones (publishing.pipeline.next_fresh_jobs, FOR UPDATE SKIP LOCKED).
 PUBLISH_STREAMS_PER_CONNECTION = env.int("PUBLISH_STREAMS_PER_CONNECTION", default=1)
+# "Publish all ready items" of the month-end page: more ready items than this in all go by a task per client.
+MONTH_END_INLINE_MAX = env.int("MONTH_END_INLINE_MAX", default=500)
+# Attachments uploaded at once per connection, at most (each provider says how many it allows: uploads_at_once).
+# Tests whose data lives in an open transaction use 1 (a thread of its own would not see it).
+ATTACHMENT_UPLOADS_AT_ONCE = env.int("ATTACHMENT_UPLOADS_AT_ONCE", default=1 if DJANGO_ENV == "test" else 4)
 # Xero's calls a day per organisation for this app's tier: 5,000, or 1,000 on the tier new apps start on.
 XERO_DAY_LIMIT = env.int("XERO_DAY_LIMIT", default=5000)
 

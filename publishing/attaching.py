@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import timedelta
 
@@ -21,8 +22,8 @@ from django.utils import timezone
 
 from integrations.models import Connection, ConnectionStatus
 from integrations.providers import registry
-from integrations.providers.base import ExternalRef, ProviderError, RateLimited, ValidationError
-from integrations.ratelimit import provider_slot
+from integrations.providers.base import ExternalRef, OwnLimitReached, ProviderError, RateLimited, ValidationError
+from integrations.ratelimit import budget, minute_seconds, provider_slot
 from publishing.fields import CODING_ENTRY
 from publishing.models import AttachmentStatus, Item, ItemHistory, ItemState, PublishJob
 
@@ -117,20 +118,52 @@ def _send(connection: Connection | None, items: list[Item], document_for, first_
         name = connection.name if connection is not None else "The integration"
         return [ProviderError(f"{name} is not connected; reconnect it, then retry the attachment.")] * len(items)
     provider = registry.get(connection.provider)
+    per_upload = max(1, provider.calls_per_attachment)
+    # As many as the connection's window has room for now go up; the others wait for it (an upload is a call of
+    # its own, with nothing to share: sending a few now loses nothing, waiting for room for all would idle it).
+    room, wait = _room(connection, provider)
+    now_count = min(len(items), room // per_upload)
+    later = [OwnLimitReached("Waiting for this connection's limit of calls a minute.", wait)] * (len(items) - now_count)
+    items = items[:now_count]
+    if not items:
+        return later
+    lanes = max(1, min(provider.uploads_at_once, settings.ATTACHMENT_UPLOADS_AT_ONCE, len(items)))
+    with _StillSending(items):
+        if lanes == 1:
+            return _upload(connection, provider, items, document_for, first_tries) + later
+        # Several at once (the provider allows calls in parallel, and one at a time would leave its limit idle
+        # while each answer comes back): each lane holds a slot of its own, so our count of calls at once holds.
+        chunks = [items[lane::lanes] for lane in range(lanes)]
+        with ThreadPoolExecutor(max_workers=lanes, thread_name_prefix="attachment-upload") as pool:
+            results = list(
+                pool.map(lambda chunk: _in_thread(connection, provider, chunk, document_for, first_tries), chunks)
+            )
+    outcome_of = {}
+    for chunk, result in zip(chunks, results, strict=True):
+        outcome_of.update({item.pk: outcome for item, outcome in zip(chunk, result, strict=True)})
+    return [outcome_of[item.pk] for item in items] + later
+
+
+def _in_thread(connection, provider, items, document_for, first_tries) -> list:
+    try:
+        return _upload(connection, provider, items, document_for, first_tries)
+    finally:
+        db.connections.close_all()  # this thread's own database connection
+
+
+def _upload(connection: Connection, provider, items: list[Item], document_for, first_tries: set[str]) -> list:
+    """Upload ``items``' attachments one after another under one slot of the connection's limits."""
     client = provider.client(connection)
     outcomes: list = []
     try:
-        with (
-            _StillSending(items),
-            provider_slot(
-                connection_id=connection.pk,
-                per_minute=provider.rate_limit_per_minute,
-                concurrent=provider.max_concurrent,
-                slot_seconds=settings.PUBLISH_LEASE_SECONDS,
-                calls=len(items) * max(1, provider.calls_per_attachment),
-                day_limit=provider.day_limit,
-                metered=True,  # every upload counted; a look-up first, a refused token refresh or look-up too
-            ),
+        with provider_slot(
+            connection_id=connection.pk,
+            per_minute=provider.rate_limit_per_minute,
+            concurrent=provider.max_concurrent,
+            slot_seconds=settings.PUBLISH_LEASE_SECONDS,
+            calls=len(items) * max(1, provider.calls_per_attachment),
+            day_limit=provider.day_limit,
+            metered=True,  # every upload counted; a look-up first, a refused token refresh or look-up too
         ):
             for item in items:
                 job = PublishJob(item=item, connection=connection, idempotency_key=f"{item.pk.hex}-attachment")
@@ -146,6 +179,20 @@ def _send(connection: Connection | None, items: list[Item], document_for, first_
         log.exception("attachment upload crashed", extra={"connection": str(connection.pk)})
         outcomes += [ProviderError(f"Unexpected error: {exc.__class__.__name__}.")] * (len(items) - len(outcomes))
     return outcomes
+
+
+def _room(connection: Connection, provider) -> tuple[int, float]:
+    """Calls the connection may make now (this window, today), and how long until the window has room again."""
+    if not provider.rate_limit_per_minute and not provider.day_limit:
+        return 1_000_000, 0.0
+    left = budget(connection_id=connection.pk, per_minute=provider.rate_limit_per_minute, day_limit=provider.day_limit)
+    room = left.minute_left if left.day_left is None else min(left.minute_left, left.day_left)
+    if room:
+        return room, 0.0
+    if left.day_left == 0 and left.day_resumes_at is not None:
+        return 0, max(1.0, (left.day_resumes_at - timezone.now()).total_seconds())
+    # A window's worth of calls leave it one by one: look again after a twentieth of it, not at each one.
+    return 0, max(left.minute_wait, minute_seconds() / 20)
 
 
 def _record(business_id, connection, items: list[Item], outcomes: list) -> float | None:

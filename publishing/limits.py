@@ -12,15 +12,16 @@ from integrations.models import Connection
 from integrations.providers import registry
 from integrations.providers.base import DayLimitReached, OwnLimitReached, RateLimited
 from integrations.ratelimit import budget, in_flight, next_day_start
-from publishing.models import PublishJob, PublishJobStatus
+from publishing.models import AttachmentStatus, Item, ItemState, PublishJob, PublishJobStatus
 
 # Documents a batch should carry, room permitting, while another batch of the connection is in flight.
 ENOUGH_FOR_A_BATCH = 10
 
 
-def batch_calls(provider, jobs: list[PublishJob], connection_id) -> int:
+def batch_calls(provider, jobs: list[PublishJob], connection_id, *, uploads_after: bool = False) -> int:
     """The calls publishing ``jobs`` together will make against the connection's limits: the create requests, an
-    upload per attachment where they go inside the publish, a look-up for each document that may have been sent
+    upload per attachment where they go inside the publish (``uploads_after``: they go up after it, on their own
+    reservation, :mod:`publishing.attaching`), a look-up for each document that may have been sent
     before (found by our reference first), two for an update (read, then write), two per supplier or customer of
     the batch and one for reference data (unless cached). A guess on the high side: what is not spent is given
     back when the batch ends, so it costs a smaller batch now, never calls."""
@@ -31,7 +32,7 @@ def batch_calls(provider, jobs: list[PublishJob], connection_id) -> int:
             look_ups += 2
             continue
         creates += 1
-        attachments += 1 if item.attachment else 0
+        attachments += 1 if (item.attachment and not uploads_after) else 0
         look_ups += 1 if (job.attempts > 1 or item.publish_attempts > 0) else 0
         contacts.add(item.customer_id if item.kind == "sales" else item.supplier_id)
     requests = provider.calls_for(creates, attachments=attachments) if creates else 0
@@ -42,11 +43,21 @@ def batch_calls(provider, jobs: list[PublishJob], connection_id) -> int:
 
 def batch_fit(connection: Connection, batch: list[PublishJob]) -> tuple[int, RateLimited | None]:
     """How many of ``batch`` (in order) the connection's limits have room for now, and when none does, why
-    (OwnLimitReached with the wait, or DayLimitReached with when the day renews)."""
+    (OwnLimitReached with the wait, or DayLimitReached with when the day renews).
+
+    Where attachments go up after their documents (Xero), a batch's window room is for its create request and
+    look-ups only: the uploads follow on their own reservations as the window frees (:mod:`publishing.attaching`),
+    so a batch carries a full request's documents instead of the few whose uploads fit the window at once. The
+    uploads already waiting go first (the batch waits for them), and the day must hold a document and its upload."""
+    from publishing.attaching import attaches_after_publish
+
     provider = registry.get(connection.provider)
     day_limit = provider.day_limit
     left = budget(connection_id=connection.pk, per_minute=provider.rate_limit_per_minute, day_limit=day_limit)
-    room = left.minute_left if left.day_left is None else min(left.minute_left, left.day_left)
+    uploads_after = attaches_after_publish(connection)
+    waiting = uploads_waiting(connection) * max(1, provider.calls_per_attachment) if uploads_after else 0
+    minute_room = max(0, left.minute_left - waiting)
+    day_room = None if left.day_left is None else max(0, left.day_left - waiting)
     requests_room = None
     if provider.batch_rate_limit_per_minute and len(batch) > 1:
         requests_room = budget(
@@ -54,7 +65,9 @@ def batch_fit(connection: Connection, batch: list[PublishJob]) -> tuple[int, Rat
         ).minute_left
     fits = 0
     for n in range(1, len(batch) + 1):
-        if batch_calls(provider, batch[:n], connection.pk) > room:
+        if batch_calls(provider, batch[:n], connection.pk, uploads_after=uploads_after) > minute_room:
+            break
+        if day_room is not None and batch_calls(provider, batch[:n], connection.pk) > day_room:
             break
         if requests_room is not None and n > 1 and provider.requests_for(n) > requests_room:
             break
@@ -65,8 +78,8 @@ def batch_fit(connection: Connection, batch: list[PublishJob]) -> tuple[int, Rat
         fits = 0
     if fits:
         return fits, None
-    if left.day_left is not None and left.day_left < batch_calls(provider, batch[:1], connection.pk):
-        resumes = next_day_start()  # what is left of the day does not hold even one document
+    if day_room is not None and day_room < batch_calls(provider, batch[:1], connection.pk):
+        resumes = next_day_start()  # what is left of the day does not hold even one document and its upload
         wait = (resumes - timezone.now()).total_seconds()
         return 0, DayLimitReached(day_wait_message(provider, resumes), wait, resumes)
     return 0, OwnLimitReached("Waiting for this connection's limit of calls a minute.", left.minute_wait)
@@ -92,4 +105,20 @@ def jobs_wait_for_day(connection: Connection, resumes_at, *, now) -> int:
             last_error_kind="rate_limited",
             updated_at=now,
         )
+    )
+
+
+def uploads_waiting(connection: Connection) -> int:
+    """Attachments of the connection's documents made lately that wait for their upload (or are being uploaded).
+    One left behind by a lost task stops counting once its lease is over (the sweeper sends it again)."""
+    recent = timezone.now() - timedelta(seconds=settings.PUBLISH_LEASE_SECONDS)
+    return (
+        Item.objects.for_business(connection.business_id)
+        .filter(
+            integration_id=connection.pk,
+            state=ItemState.PUBLISHED,
+            attachment_status__in=(AttachmentStatus.PENDING, AttachmentStatus.SENDING),
+            attachment_status_at__gte=recent,
+        )
+        .count()
     )

@@ -190,6 +190,12 @@ class Item(TenantModel):
                 condition=models.Q(state="published"),
                 name="item_published_by_time",
             ),
+            # Uploads waiting (publishing.limits.uploads_waiting, before each batch) and the attachments sweeper.
+            models.Index(
+                fields=["business", "integration", "attachment_status_at"],
+                condition=models.Q(attachment_status__in=[AttachmentStatus.PENDING, AttachmentStatus.SENDING]),
+                name="item_uploads_waiting",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -44,7 +44,7 @@ from integrations.providers.base import (
 )
 from integrations.providers.http_client import Outcome
 from integrations.ratelimit import minute_seconds, provider_slot
-from publishing.attaching import attachment_status_published, attachments_send
+from publishing.attaching import attaches_after_publish, attachment_status_published, attachments_send
 from publishing.documents import document_for, maybe_sent
 from publishing.fields import CODING_ENTRY
 from publishing.lease import LeaseKeeper
@@ -211,7 +211,9 @@ def _call_provider(batch: list[PublishJob], keeper: LeaseKeeper | None = None) -
                         per_minute=provider.rate_limit_per_minute,
                         concurrent=provider.max_concurrent,
                         slot_seconds=settings.PUBLISH_LEASE_SECONDS,
-                        calls=batch_calls(provider, batch, connection.pk),
+                        calls=batch_calls(
+                            provider, batch, connection.pk, uploads_after=attaches_after_publish(connection)
+                        ),
                         day_limit=provider.day_limit,
                         metered=True,
                         batch_limit=provider.batch_rate_limit_per_minute if batched else 0,

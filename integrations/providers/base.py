@@ -170,9 +170,13 @@ class Provider(ABC):
     # the provider's (UTC); a provider whose limit is a setting reads it in a property.
     day_limit: int = 0
     # The calls one attachment costs against the connection's limits. Attachments go up after their document is
-    # made and its id saved (``client.attach``, publishing.attaching), in the attachment phase's own metered slot;
-    # a batch is still sized to leave them room. 0: nothing is uploaded.
+    # made and its id saved (``client.attach``, publishing.attaching), on reservations of their own as the window
+    # has room (publishing.limits: a batch waits for the uploads already waiting). 0: nothing is uploaded.
     calls_per_attachment: ClassVar[int] = 0
+    # Uploads sent at once, each lane under a slot of its own (publishing.attaching), where the provider's calls
+    # at once allow it and its client holds no session a parallel caller could spoil; ATTACHMENT_UPLOADS_AT_ONCE
+    # caps it for every provider.
+    uploads_at_once: ClassVar[int] = 1
     # Whether the ledger keeps a document's attachment at all. Where it does not (QuickBooks Desktop: qbXML has no
     # request for one), a published item's file stays here only, and the item says so.
     keeps_attachments: ClassVar[bool] = True

@@ -3,12 +3,16 @@
 spent the connection's jobs wait for the next day, queued, saying so, without spending an attempt (issue 14)."""
 
 import uuid
+from datetime import timedelta
 
 from django.core.files.base import ContentFile
+from django.utils import timezone
 
+from integrations.providers.base import DayLimitReached, OwnLimitReached
 from integrations.ratelimit import _redis, day_index, next_day_start, provider_slot, used
 from publishing.eta import item_waits
-from publishing.models import Item, ItemState, PublishJob, PublishJobStatus
+from publishing.limits import batch_fit, uploads_waiting
+from publishing.models import AttachmentStatus, Item, ItemState, PublishJob, PublishJobStatus
 from publishing.pipeline import items_publish
 from publishing.worker import batch_run
 from tests.conftest import oauth_connect
@@ -40,26 +44,92 @@ def _fill(connection_id, calls: int) -> None:
             pass
 
 
-def test_a_batch_is_shrunk_to_the_calls_left_in_the_minute(
+def test_documents_go_in_one_request_and_their_uploads_follow_as_the_window_has_room(
     client,
     world,
     wire,
     messages,
     django_capture_on_commit_callbacks,
 ):
+    """Seven calls left in the minute: the five documents go in one create request (the window need not hold their
+    five uploads as well, which would shrink the batch to three and spend a create request on every few), their
+    uploads take what is left, and the others wait, pending, for the window: never over the limit."""
     oauth_connect(client, world.a, world.users["business_admin"], "xero")
     items = _queued(world, messages, django_capture_on_commit_callbacks)
     connection_id = items[0].integration_id
-    # Seven calls left: one create request, the supplier's look-up and making (two), reference data, three uploads.
     _fill(connection_id, 53)
     batch_run(job_ids=messages.pop(0))
     jobs = PublishJob.objects.for_business(world.a)
-    assert jobs.filter(status=PublishJobStatus.SUCCEEDED).count() == 3
-    assert set(jobs.exclude(status=PublishJobStatus.SUCCEEDED).values_list("status", "attempts")) == {
-        (PublishJobStatus.PENDING, 0)
-    }, "the jobs that did not fit were not claimed and spent no attempt"
-    assert wire.count("PUT", "/Invoices") == 1 and sum(1 for m, p, _ in wire.requests if "/Attachments/" in p) == 3
-    assert used([connection_id])[str(connection_id)][0] <= 60, "the minute's limit was exceeded"
+    assert jobs.filter(status=PublishJobStatus.SUCCEEDED).count() == 5
+    assert wire.count("PUT", "/Invoices") == 1
+    uploads = sum(1 for m, p, _ in wire.requests if "/Attachments/" in p)
+    statuses = list(Item.objects.for_business(world.a).values_list("attachment_status", flat=True))
+    assert 0 < uploads < 5 and statuses.count(AttachmentStatus.SENT) == uploads
+    assert statuses.count(AttachmentStatus.PENDING) == 5 - uploads, "an upload the window had no room for waits"
+    assert used([connection_id])[str(connection_id)][0] == 60, "the minute was used to its end, and not beyond"
+
+
+def _waiting_uploads(world, connection, n: int, *, age: float = 0.0) -> None:
+    """``n`` documents of the connection made lately whose attachments wait for their upload."""
+    at = timezone.now() - timedelta(seconds=age)
+    for k in range(n):
+        item = ready_item(world, n=100 + k)
+        Item.objects.for_business(world.a).filter(pk=item.pk).update(
+            state=ItemState.PUBLISHED,
+            integration=connection,
+            attachment_status=AttachmentStatus.PENDING,
+            attachment_status_at=at,
+        )
+
+
+def _fresh_jobs(world, messages, capture, n: int) -> list[PublishJob]:
+    _queued(world, messages, capture, n=n)
+    return list(PublishJob.objects.for_business(world.a).select_related("item", "connection").order_by("created_at"))
+
+
+def test_a_new_batch_waits_for_the_uploads_already_waiting(
+    client, world, wire, messages, django_capture_on_commit_callbacks
+):
+    """57 uploads wait and the window is empty: a create request of five more documents (four calls with its
+    look-ups) does not fit beside them, so the batch waits rather than pile more uploads behind them."""
+    oauth_connect(client, world.a, world.users["business_admin"], "xero")
+    jobs = _fresh_jobs(world, messages, django_capture_on_commit_callbacks, 5)
+    connection = jobs[0].connection
+    _redis().delete(f"ratelimit:{connection.pk}:minute")
+    assert batch_fit(connection, jobs)[0] == 5, "with nothing waiting the whole batch fits"
+    _waiting_uploads(world, connection, 57)
+    fits, wait = batch_fit(connection, jobs)
+    assert fits == 0 and isinstance(wait, OwnLimitReached) and not isinstance(wait, DayLimitReached)
+
+
+def test_uploads_left_behind_by_a_lost_task_stop_holding_back_new_batches(
+    client, world, wire, messages, django_capture_on_commit_callbacks, settings
+):
+    """An upload whose task was lost stays pending until the sweeper sends it again: past its lease it no longer
+    counts as waiting, so the connection's publishing never stalls behind it."""
+    oauth_connect(client, world.a, world.users["business_admin"], "xero")
+    jobs = _fresh_jobs(world, messages, django_capture_on_commit_callbacks, 5)
+    connection = jobs[0].connection
+    _redis().delete(f"ratelimit:{connection.pk}:minute")
+    _waiting_uploads(world, connection, 55, age=settings.PUBLISH_LEASE_SECONDS + 1)
+    assert uploads_waiting(connection) == 0
+    assert batch_fit(connection, jobs)[0] == 5
+
+
+def test_the_day_must_hold_the_waiting_uploads_and_a_document_with_its_own(
+    client, world, wire, messages, django_capture_on_commit_callbacks, settings
+):
+    """Ten calls left today and eight uploads waiting: a document and its upload no longer fit the day, so the
+    jobs wait for the next day rather than make a document whose file could not follow until tomorrow."""
+    settings.XERO_DAY_LIMIT = 1000
+    oauth_connect(client, world.a, world.users["business_admin"], "xero")
+    jobs = _fresh_jobs(world, messages, django_capture_on_commit_callbacks, 3)
+    connection = jobs[0].connection
+    _redis().delete(f"ratelimit:{connection.pk}:minute")
+    _redis().set(f"ratelimit:{connection.pk}:day:{day_index()}", 990)
+    _waiting_uploads(world, connection, 8)
+    fits, wait = batch_fit(connection, jobs)
+    assert fits == 0 and isinstance(wait, DayLimitReached) and wait.resumes_at == next_day_start()
 
 
 def test_nothing_is_claimed_while_the_minute_is_full(

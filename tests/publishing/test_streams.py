@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from django.utils import timezone
 
-from integrations.ratelimit import minute_seconds, provider_slot
+from integrations.ratelimit import _redis, day_index, minute_seconds, provider_slot
 from publishing.models import PublishJob, PublishJobStatus
 from publishing.worker import NOT_SENT_WAIT_SECONDS, batch_run
 from tests.conftest import oauth_connect
@@ -59,12 +59,15 @@ def test_a_batch_the_limits_refused_after_its_claim_looks_again_soon(
 
 
 def test_while_another_batch_is_in_flight_a_batch_waits_for_room_worth_a_request(
-    client, world, wire, messages, django_capture_on_commit_callbacks
+    client, world, wire, messages, django_capture_on_commit_callbacks, settings
 ):
+    settings.XERO_DAY_LIMIT = 1000
     oauth_connect(client, world.a, world.users["business_admin"], "xero")
     items = _queued(world, messages, django_capture_on_commit_callbacks, n=5)
     connection_id = items[0].integration_id
-    _fill(connection_id, 52)  # room for three of the five (test_limits), less the call of the batch in flight
+    # Seven calls left today: three of the five documents with their uploads (a create, the supplier's look-up and
+    # making, reference data), less the call of the batch in flight.
+    _redis().set(f"ratelimit:{connection_id}:day:{day_index()}", 994)
     with provider_slot(connection_id=connection_id, per_minute=60, concurrent=5, calls=1):
         [retry] = batch_run(job_ids=messages.pop(0))
     assert 0 < retry.delay <= minute_seconds() / 20, (

@@ -26,6 +26,7 @@ class Xero(OAuth2Provider):
     max_concurrent = 5
     batch_size = 50  # "up to ~50 documents per call"
     calls_per_attachment = 1  # PUT …/Attachments/{name}, once the document's id is saved
+    uploads_at_once = 4  # of its 5 calls at once: one is left for a publish or a list sync
     max_attachment_bytes = MAX_ATTACHMENT_BYTES
     item_kinds = (ItemKind.COST, ItemKind.EXPENSE_CLAIM, ItemKind.SALES)
     publish_as_choices = (("bill", "Bill (accounts payable)"), ("spend_money", "Spend money"))
