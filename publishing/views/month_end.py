@@ -3,6 +3,8 @@ is queued or publishing, and "Publish all ready items" per client or for all of 
 
 from __future__ import annotations
 
+import time
+
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.shortcuts import redirect, render
@@ -17,14 +19,23 @@ PAGE_SIZE = 25
 POLL_SECONDS = 3
 
 
-def summary_words(clients) -> str:
+QUEUING_KEY = "month_end_queuing_until"
+QUEUING_SECONDS = 60  # how long the page watches for work that tasks are queuing (nothing in flight yet)
+
+
+def summary_words(clients, *, queuing: bool = False) -> str:
     """What the live region reads out: the page's totals, in one sentence."""
     total = {
         name: sum(getattr(c, name) for c in clients)
         for name in ("queued", "publishing", "published_today", "failed", "ready")
     }
     busy = sum(1 for c in clients if c.in_flight)
-    head = f"{busy} of {len(clients)} clients publishing" if busy else f"Nothing publishing for {len(clients)} clients"
+    if busy:
+        head = f"{busy} of {len(clients)} clients publishing"
+    elif queuing:
+        head = f"Queuing the ready items of {len(clients)} clients"
+    else:
+        head = f"Nothing publishing for {len(clients)} clients"
     return (
         f"{head}: {total['queued']} queued, {total['publishing']} publishing, {total['published_today']} published"
         f" today, {total['failed']} failed, {total['ready']} ready."
@@ -37,11 +48,13 @@ class MonthEndView(LoginRequiredMixin, View):
         clients, next_cursor = month_end_page(user=request.user, cursor=cursor, size=PAGE_SIZE)
         for client in clients:
             client.eta_text = client.waiting_reason or eta_words(client.eta, lead="By")
-        in_flight = any(c.in_flight for c in clients)
+        # Work handed to tasks (Publish all ready items of many): watched for a while although nothing is queued yet.
+        queuing = request.session.get(QUEUING_KEY, 0) > time.time() and any(c.ready for c in clients if c.can_publish)
+        in_flight = any(c.in_flight for c in clients) or queuing
         base = reverse("month_end")
         context = {
             "clients": clients,
-            "summary": summary_words(clients),
+            "summary": summary_words(clients, queuing=queuing),
             "in_flight": in_flight,
             "poll_seconds": POLL_SECONDS,
             "poll_url": f"{base}?cursor={cursor}" if cursor else base,
@@ -65,6 +78,7 @@ class MonthEndPublishView(LoginRequiredMixin, View):
         refused = sum(d.refused for d in done)
         who = done[0].business.name if business and done else f"{len(done)} clients"
         if any(d.in_background for d in done):
+            request.session[QUEUING_KEY] = time.time() + QUEUING_SECONDS
             words = f"{queued} ready item{'s' if queued != 1 else ''} of {who} are being queued for publishing."
         else:
             words = f"{queued} ready item{'s' if queued != 1 else ''} of {who} queued for publishing."

@@ -58,3 +58,39 @@ def test_practice_user_publishes_a_clients_ready_items_and_watches_them_land(
     assert published.count() == ready
     references = [d["reference"] for p in ("xero", "bill_com") for d in sandbox.documents_list(provider=p)]
     assert sorted(references) == sorted(str(pk) for pk in published.values_list("pk", flat=True)), "once each"
+
+
+def test_publishing_every_clients_items_at_once_goes_by_tasks_and_lands(
+    celery_worker, live_server, page, shot, settings, tmp_path
+):
+    """More ready items than MONTH_END_INLINE_MAX: the request hands each client to a task (the page says they are
+    being queued), and the worker queues and publishes them all."""
+    settings.SITE_URL = live_server.url
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    settings.MONTH_END_INLINE_MAX = 5
+    seed_accounts()
+    seed_connections()
+    seed_items()
+    reached = Item.objects.unscoped().filter(business__practice__name="Northwind Bookkeeping")
+    ready = reached.filter(state=ItemState.READY, last_publish_error=None, kind__in=("cost", "sales", "expense_claim"))
+    total = ready.count()
+    assert total > 5
+
+    sign_in(page, "practice.admin@northwind.test")
+    page.wait_for_url(lambda url: "/accounts/login/" not in url)
+    page.get_by_test_id("nav-month-end").click()
+    page.get_by_role("button", name=re.compile("Publish all ready items for every client")).click()
+    expect(page.get_by_test_id("message")).to_contain_text(f"{total} ready items of")
+    expect(page.get_by_test_id("message")).to_contain_text("are being queued for publishing")
+    expect(page.get_by_test_id("month-end-body")).to_have_attribute("data-polling", "1")  # it watches the tasks
+    shot("month-end-4-every-client-by-task")
+    in_flight = reached.filter(state__in=(ItemState.QUEUED, ItemState.PUBLISHING))
+    for _ in range(300):  # the tasks queue every client's items, then the worker publishes them
+        if not ready.exists() and not in_flight.exists():
+            break
+        page.wait_for_timeout(500)
+    assert not ready.exists(), "an item was left ready"
+    assert not in_flight.exists(), "an item was still queued or publishing"
+    expect(page.get_by_test_id("month-end-summary")).to_contain_text("Nothing publishing", timeout=15_000)
+    expect(page.get_by_test_id("month-end-body")).not_to_have_attribute("data-polling", "1")
+    assert_accessible(page, "month-end-every-client-by-task")
