@@ -123,6 +123,7 @@ def _send(connection: Connection | None, items: list[Item], document_for, first_
     # its own, with nothing to share: sending a few now loses nothing, waiting for room for all would idle it).
     room, wait = _room(connection, provider)
     now_count = min(len(items), room // per_upload)
+    wait = wait or minute_seconds() / 20  # the rest: when the window has let more calls go
     later = [OwnLimitReached("Waiting for this connection's limit of calls a minute.", wait)] * (len(items) - now_count)
     items = items[:now_count]
     if not items:
