@@ -70,6 +70,27 @@ def _manage(*args: str, env: dict | None = None) -> None:
     subprocess.run([PYTHON, str(ROOT / "manage.py"), *args], check=True, cwd=ROOT, env=env)
 
 
+def supervise(procs: dict, start, stop, *, sleep=time.sleep, clock=time.time, tick: float = 0.5) -> int:
+    """Like production's supervisor (compose's ``restart: unless-stopped``): a worker or beat that exits (Celery's
+    Redis transport can, when Redis goes away) is started again (``start(name)``); the web server's exit, or a
+    crash loop (five starts in a minute), stops all (``stop()``) and answers the exit code."""
+    starts: dict[str, list[float]] = {name: [] for name in procs}
+    while True:
+        for name, process in list(procs.items()):
+            if process.poll() is None:
+                continue
+            recent = [t for t in starts[name] if t > clock() - 60]
+            if name == "web" or len(recent) >= 5:
+                _log(f"{name} stopped with {process.returncode}; stopping the rest")
+                stop()
+                return process.returncode or 1
+            _log(f"{name} stopped with {process.returncode}; starting it again")
+            starts[name] = [*recent, clock()]
+            sleep(1)
+            procs[name] = start(name)
+        sleep(tick)
+
+
 def run() -> int:
     # A developer machine: settings default to production when DJANGO_ENV is unset.
     os.environ.setdefault("DJANGO_ENV", "development")
@@ -117,13 +138,7 @@ def run() -> int:
 
     signal.signal(signal.SIGTERM, lambda *_: (stop(), sys.exit(0)))
     try:
-        while True:
-            for name, p in procs.items():
-                if p.poll() is not None:
-                    _log(f"{name} stopped with {p.returncode}; stopping the rest")
-                    stop()
-                    return p.returncode or 1
-            time.sleep(0.5)
+        return supervise(procs, lambda name: subprocess.Popen(commands[name], cwd=ROOT), stop)
     except KeyboardInterrupt:
         _log("stopping")
         stop()
