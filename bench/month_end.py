@@ -282,7 +282,7 @@ def main() -> int:
             "RATE_LIMIT_TIME_SCALE": str(SCALE),
             "MEDIA_ROOT": media,
             "PUBLISH_SWEEP_SECONDS": "5",
-            "ATTACHMENT_UPLOADS_AT_ONCE": os.environ.get("ATTACHMENT_UPLOADS_AT_ONCE", "4"),  # production's
+            "ATTACHMENT_UPLOADS_AT_ONCE": os.environ.get("ATTACHMENT_UPLOADS_AT_ONCE", "8"),  # production's
         }
     )
     import django

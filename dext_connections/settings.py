@@ -306,7 +306,7 @@ PUBLISH_STREAMS_PER_CONNECTION = env.int("PUBLISH_STREAMS_PER_CONNECTION", defau
 MONTH_END_INLINE_MAX = env.int("MONTH_END_INLINE_MAX", default=500)
 # Attachments uploaded at once per connection, at most (each provider says how many it allows: uploads_at_once).
 # Tests whose data lives in an open transaction use 1 (a thread of its own would not see it).
-ATTACHMENT_UPLOADS_AT_ONCE = env.int("ATTACHMENT_UPLOADS_AT_ONCE", default=1 if DJANGO_ENV == "test" else 4)
+ATTACHMENT_UPLOADS_AT_ONCE = env.int("ATTACHMENT_UPLOADS_AT_ONCE", default=1 if DJANGO_ENV == "test" else 8)
 # Xero's calls a day per organisation for this app's tier: 5,000, or 1,000 on the tier new apps start on.
 XERO_DAY_LIMIT = env.int("XERO_DAY_LIMIT", default=5000)
 

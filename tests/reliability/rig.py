@@ -100,7 +100,7 @@ class Rig:
                 "MEDIA_ROOT": str(self.settings.MEDIA_ROOT),
                 "PUBLISH_SWEEP_SECONDS": "1",
                 "PYTHONUNBUFFERED": "1",
-                "ATTACHMENT_UPLOADS_AT_ONCE": "4",  # production's (the data is committed: upload threads see it)
+                "ATTACHMENT_UPLOADS_AT_ONCE": "8",  # production's (the data is committed: upload threads see it)
                 **{k: str(v) for k, v in TIMINGS.items()},
                 **self.extra_env,
             }

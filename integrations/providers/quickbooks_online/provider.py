@@ -29,7 +29,7 @@ class QuickBooksOnline(OAuth2Provider):
     batch_rate_limit_per_minute = BATCH_REQUESTS_PER_MINUTE  # and its own limit of batch requests a minute
     max_attachment_bytes = MAX_ATTACHMENT_BYTES  # one upload request, file and metadata: 100 MB
     calls_per_attachment = 1  # POST /upload, once the document's id is saved
-    uploads_at_once = 4  # of its 10 calls at once (bearer-token uploads, no session)
+    uploads_at_once = 8  # of its 10 calls at once (bearer-token uploads, no session): two left for publishes, syncs
     # Accounts (and payment accounts), tax codes, vendors and customers, products and services, classes and
     # departments: see lists.py.
     list_passes = PASSES
