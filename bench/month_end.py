@@ -253,14 +253,14 @@ def utilisation(connections) -> dict:
         for key, _, count in counters.windows(prefix):
             if key[len(prefix) :] in tenants:
                 per_key.setdefault(key, []).append(count)
-        best = (0.0, 0, limit, 0)
+        best = (0.0, 0, limit, 0, [])
         for counts in per_key.values():
             full = counts[1:-1]
             if full and (sum(full) / len(full)) / limit > best[0]:
-                best = ((sum(full) / len(full)) / limit, len(full), limit, max(counts))
+                best = ((sum(full) / len(full)) / limit, len(full), limit, max(counts), counts)
         if not best[1] and per_key:  # no connection's backlog outlasted a window: its busiest window instead
-            peak = max(max(counts) for counts in per_key.values())
-            best = (peak / limit, 0, limit, peak)
+            counts = max(per_key.values(), key=max)
+            best = (max(counts) / limit, 0, limit, max(counts), counts)
         answer[provider] = best
     return answer
 
@@ -401,10 +401,10 @@ def main() -> int:
         f"{failed} not published"
     )
     use = utilisation([c for _, _, c, _ in clients])
-    for provider, (share, windows, limit, peak) in use.items():
+    for provider, (share, windows, limit, peak, counts) in use.items():
         over = f"on average over {windows} full windows" if windows else "in its busiest window (none was full)"
         calls = f"{share * limit:.0f} calls a window {over} (peak {peak}) of {limit}"
-        print(f"{provider}: busiest connection {calls}: {share:.0%}")
+        print(f"{provider}: busiest connection {calls}: {share:.0%}; its windows {counts}")
     refused = sum(counters.refused_total(REFUSED[p]) for p in PROVIDERS)
     print(f"429s answered by the sandbox: {refused}")
     p50 = statistics.median(waits) if waits else 0.0
