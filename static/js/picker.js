@@ -91,6 +91,19 @@
     }
   });
 
+  // A picker that arrives with a form (the inbox's Category cell) has the focus as soon as it is in the page, before
+  // htmx listens to it: what was typed in that moment is searched for once htmx has set it up.
+  document.addEventListener("htmx:load", function (e) {
+    var root = e.target;
+    if (!root || !root.querySelectorAll) return;
+    var inputs = root.matches && root.matches("[data-picker] [role=combobox]") ? [root] : root.querySelectorAll("[data-picker] [role=combobox]");
+    Array.prototype.forEach.call(inputs, function (input) {
+      if (document.activeElement === input && input.value !== (input.getAttribute("data-current") || "")) {
+        htmx.trigger(input, "input");
+      }
+    });
+  });
+
   // Typing searches: the list opens with the answer (htmx), never with the options of the text before.
   document.addEventListener("htmx:afterSwap", function (e) {
     var p = parts(e.detail.target);
