@@ -201,19 +201,22 @@ def recode_sql(where: str, resolved: str | None = None) -> str:
     else:
         source = resolved
     manual = IntegrationSource.MANUAL.value
+    # target and decided are MATERIALIZED: each item's new coding (its look-ups in the lists) is worked out once.
+    # Inlined, a planner that thinks the tables empty (statistics taken after rolled-back writes: a fresh database)
+    # may run the whole of decided again for every item the UPDATE visits, quadratic in the items.
     # Names from the field specification, values as parameters (S608: no input is formatted in).
     return f"""
 WITH coding AS (
     SELECT * FROM unnest(%(conn_ids)s::uuid[], %(coding_ids)s::uuid[]) AS m(connection_id, coding_id)
 ), resolved AS ({source}
-), target AS (
+), target AS MATERIALIZED (
     SELECT i.id, i.state AS b_state, i.integration_source AS b_source, res.before_id, res.new_id, res.new_source,
         m.coding_id, {before}
     FROM resolved res
     JOIN publishing_item i ON i.id = res.id
     LEFT JOIN coding m ON m.connection_id = res.new_id
     {current}
-), decided AS (
+), decided AS MATERIALIZED (
     SELECT t.*, {words},
         CASE WHEN {not_ready_sql()} THEN '{ItemState.TO_REVIEW.value}' ELSE '{ItemState.READY.value}' END AS a_state
     FROM target t JOIN publishing_item i ON i.id = t.id {new}
