@@ -34,6 +34,7 @@ CLIENT_ORDER = ("name", "id")
 # What "Publish all ready items" sends: every kind, ready, and not refused last time (sending a refused document
 # again spends the provider's limit to be refused again: those are fixed from their failure group first).
 PUBLISHABLE_KINDS = (ItemKind.COST, ItemKind.SALES, ItemKind.EXPENSE_CLAIM)
+READY_TO_PUBLISH = Q(state=ItemState.READY, last_publish_error__isnull=True, kind__in=PUBLISHABLE_KINDS)
 PUBLISH_CHUNK = 500  # items queued per transaction, so a 5,000-item client never holds 5,000 row locks at once
 _NOUNS = {
     ItemKind.COST: ("cost", "costs"),
@@ -139,7 +140,7 @@ def month_end_for(*, user: User, clients: list[Business]) -> list[ClientMonthEnd
     today = start_of_today()
     scope = Item.objects.unscoped().filter(business_id__in=ids)
     failed = Q(state=ItemState.READY, last_publish_error__isnull=False)
-    ready = Q(state=ItemState.READY, last_publish_error__isnull=True, kind__in=PUBLISHABLE_KINDS)
+    ready = READY_TO_PUBLISH
     # Two index scans per client: the inbox index (business, kind, state …) for the work still to do, the partial
     # index of published items by time for today's (a business's published history is never walked).
     counts = (
@@ -243,14 +244,16 @@ def month_end_publish(
         clients = list(reached)
         publishers = _publishers(user, clients)
         clients = [b for b in clients if b.pk in publishers]
+    if not in_request:
+        return [_publish_ready(user, business) for business in clients]
     ready = dict(
         Item.objects.unscoped()  # the ids are of the clients the user reaches (checked above)
-        .filter(business_id__in=[b.pk for b in clients], **_READY)
+        .filter(READY_TO_PUBLISH, business_id__in=[b.pk for b in clients])
         .values("business_id")
         .annotate(n=Count("id"))
         .values_list("business_id", "n")
     )
-    if not in_request or sum(ready.values()) <= settings.MONTH_END_INLINE_MAX:
+    if sum(ready.values()) <= settings.MONTH_END_INLINE_MAX:
         return [_publish_ready(user, business) for business in clients]
     # Too many for one request (hundreds of clients, thousands of items): a task per client queues them, and the
     # answer says how many it hands over. Each task checks the user's access again when it runs.
@@ -267,13 +270,13 @@ def month_end_publish(
     return answer
 
 
-_READY = {"state": ItemState.READY, "last_publish_error__isnull": True, "kind__in": PUBLISHABLE_KINDS}
-
-
 def _publish_ready(user: User, business: Business) -> ClientPublished:
     done = ClientPublished(business=business)
     ids = list(
-        Item.objects.for_business(business).filter(**_READY).order_by("created_at", "id").values_list("id", flat=True)
+        Item.objects.for_business(business)
+        .filter(READY_TO_PUBLISH)
+        .order_by("created_at", "id")
+        .values_list("id", flat=True)
     )
     for start in range(0, len(ids), PUBLISH_CHUNK):
         result = items_publish(

@@ -48,8 +48,9 @@ class MonthEndView(LoginRequiredMixin, View):
         clients, next_cursor = month_end_page(user=request.user, cursor=cursor, size=PAGE_SIZE)
         for client in clients:
             client.eta_text = client.waiting_reason or eta_words(client.eta, lead="By")
+        ready_total = sum(c.ready for c in clients if c.can_publish)
         # Work handed to tasks (Publish all ready items of many): watched for a while although nothing is queued yet.
-        queuing = request.session.get(QUEUING_KEY, 0) > time.time() and any(c.ready for c in clients if c.can_publish)
+        queuing = request.session.get(QUEUING_KEY, 0) > time.time() and ready_total > 0
         in_flight = any(c.in_flight for c in clients) or queuing
         base = reverse("month_end")
         context = {
@@ -60,7 +61,7 @@ class MonthEndView(LoginRequiredMixin, View):
             "poll_url": f"{base}?cursor={cursor}" if cursor else base,
             "next_url": f"{base}?cursor={next_cursor}" if next_cursor else "",
             "first_url": base if cursor else "",
-            "ready_total": sum(c.ready for c in clients if c.can_publish),
+            "ready_total": ready_total,
             "current_url": request.get_full_path(),
         }
         if request.headers.get("HX-Request"):
