@@ -14,7 +14,7 @@ from tests.factories import (
     PracticeMembershipFactory,
     UserFactory,
 )
-from tests.lists import seed_lists
+from tests.lists import seed_lists, sync
 
 
 @pytest.fixture(autouse=True)
@@ -178,22 +178,10 @@ def oauth_connect(client, business, user, provider: str):
 def sync_lists_now(connection) -> None:
     """What the list sync's task does after a connect, at once and to the end: the provider's lists read from its
     sandbox (in process) through the sync's engine, which then has the business's items coded again."""
-    import contextlib
-
-    from integrations.lists.sync import lists_sync_begin, lists_sync_step
     from integrations.providers import registry
 
-    provider = registry.get(connection.provider)
-    if not provider.list_kinds:
-        return
-    lists_sync_begin(connection=connection, full=True)
-    for _ in range(100):
-        step = lists_sync_step(
-            connection=connection, source=provider.list_source(connection), slot=contextlib.nullcontext
-        )
-        if step.again is None:
-            return
-    raise AssertionError(f"the list sync of {connection.provider} did not end")
+    if registry.get(connection.provider).list_kinds:
+        sync(connection, steps=100)
 
 
 def bill_com_connect(business, user):

@@ -89,20 +89,22 @@ def entry(connection, kind: ListKind, code_or_name: str) -> ListEntry:
     return rows.filter(code=code_or_name).first() or rows.get(name=code_or_name)
 
 
-def sync(connection, *, full: bool = True) -> None:
-    """The list sync's engine, step after step against the sandbox, until the run ends (no rate-limit slot)."""
+def sync(connection, *, full: bool = True, begin: bool = True, steps: int = 200) -> None:
+    """The list sync's engine, step after step against the sandbox, until the run ends (no rate-limit slot); at most
+    ``steps`` steps. ``begin``: start a run first (else continue the one begun)."""
     from integrations.lists.sync import lists_sync_begin, lists_sync_step
     from integrations.providers import registry
 
     provider = registry.get(connection.provider)
-    lists_sync_begin(connection=connection, full=full)
-    for _ in range(200):
+    if begin:
+        lists_sync_begin(connection=connection, full=full)
+    for _ in range(steps):
         step = lists_sync_step(
             connection=connection, source=provider.list_source(connection), slot=contextlib.nullcontext
         )
         if step.again is None:
             return
-    raise AssertionError("the list sync did not end")
+    raise AssertionError(f"the list sync of {connection.provider} did not end")
 
 
 def entries(connection, kind: str):

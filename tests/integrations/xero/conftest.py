@@ -9,15 +9,11 @@ from urllib.parse import unquote_plus
 
 import pytest
 
-from integrations.lists.models import ListEntry
 from integrations.models import Connection
 from integrations.providers import registry
 from integrations.providers.document import Coding, PublishDocument
 from tests.conftest import oauth_connect, sync_lists_now
-
-
-def entries(connection: Connection, kind: str):
-    return ListEntry.objects.for_business(connection.business_id).filter(connection=connection, kind=kind)
+from tests.lists import entries
 
 
 def coding(connection: Connection, kind: str, code_or_name: str) -> Coding:

@@ -12,6 +12,7 @@ from integrations.providers.xero import lists as xero_lists
 from integrations.sandbox.models import Contact, Organisation
 from integrations.sandbox.xero import constants as sandbox_xero
 from integrations.sandbox.xero import where as sandbox_where
+from tests import lists
 from tests.integrations.xero.conftest import client_of, entries, sync
 
 A, P, T, C, K = (
@@ -107,10 +108,7 @@ def test_an_incremental_sync_asks_what_changed_since_with_if_modified_since(xero
     )
     monkeypatch.setattr(sandbox_xero, "ACCOUNTS", chart)
     calls.seen.clear()
-    from integrations.lists.sync import lists_sync_begin
-
-    lists_sync_begin(connection=xero, full=False)
-    sync_incremental(xero)
+    lists.sync(xero, full=False, steps=50)
     by_path = {p.rsplit("/", 1)[-1]: s for _, p, _, s in calls.api()}
     assert by_path["Accounts"] and by_path["Contacts"], "If-Modified-Since where Xero honours it"
     assert not by_path["TaxRates"] and not by_path["TrackingCategories"], "read in full: Xero has no such header there"
@@ -121,22 +119,6 @@ def test_an_incremental_sync_asks_what_changed_since_with_if_modified_since(xero
     )
     answered = client.fetch(A, page=None, since=timezone.now() - timedelta(hours=1))
     assert [e.code for e in answered.entries] == ["412"], "only what changed since"
-
-
-def sync_incremental(connection) -> None:
-    import contextlib
-
-    from integrations.lists.sync import lists_sync_step
-    from integrations.providers import registry
-
-    provider = registry.get("xero")
-    for _ in range(50):
-        step = lists_sync_step(
-            connection=connection, source=provider.list_source(connection), slot=contextlib.nullcontext
-        )
-        if step.again is None:
-            return
-    raise AssertionError("the list sync did not end")
 
 
 def test_what_vanished_from_the_ledger_becomes_inactive_on_a_full_sync(xero, monkeypatch):
